@@ -1,0 +1,93 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# xen-gnt: out-of-tree Xen grant devices. "make help" lists the targets.
+
+KVER ?= $(shell uname -r)
+KDIR ?= /lib/modules/$(KVER)/build
+VERSION := $(shell cat VERSION)
+TOP := $(CURDIR)
+OUT ?= $(TOP)/out
+MODULES_LIST := xen-gntcore xen-gntdev xen-gntalloc
+# Files that make up the kernel build (what DKMS and stage copy).
+SRC_FILES := Kbuild VERSION $(shell find compat drivers include -type f \( -name '*.[ch]' -o -name 'Kbuild*' \) 2>/dev/null)
+
+.PHONY: all modules clean stage install uninstall dkms-install dkms-uninstall \
+	check check-intree demo bench style sparse abi-check help selftests
+
+all: modules
+
+modules:
+	$(MAKE) -C $(KDIR) M=$(TOP) modules
+
+clean:
+	$(MAKE) -C $(KDIR) M=$(TOP) clean 2>/dev/null || true
+	rm -rf $(OUT)
+	$(MAKE) -C tools/testing/selftests/xen clean 2>/dev/null || true
+
+# Build for $(KVER) in a private copy of the sources, so that several
+# kernels can be built side by side; leaves the modules in
+# out/$(KVER)/modules/.
+stage:
+	@rm -rf $(OUT)/$(KVER)/build && mkdir -p $(OUT)/$(KVER)/build $(OUT)/$(KVER)/modules
+	@tar -cf - $(SRC_FILES) | tar -xf - -C $(OUT)/$(KVER)/build
+	$(MAKE) -C $(KDIR) M=$(OUT)/$(KVER)/build $(if $(W),W=$(W)) $(if $(C),C=$(C)) modules
+	@cp $(addprefix $(OUT)/$(KVER)/build/,$(addsuffix .ko,$(MODULES_LIST))) $(OUT)/$(KVER)/modules/
+
+install: modules
+	$(MAKE) -C $(KDIR) M=$(TOP) INSTALL_MOD_DIR=updates modules_install
+	depmod -a $(KVER)
+
+uninstall:
+	rm -f $(addprefix /lib/modules/$(KVER)/updates/,$(addsuffix .ko*,$(MODULES_LIST)))
+	depmod -a $(KVER)
+
+# DKMS: register the sources as xen-gnt/$(VERSION) and build + install for
+# $(KVER) (all installed kernels with KVER=all).
+DKMS_SRC := /usr/src/xen-gnt-$(VERSION)
+dkms-install:
+	@command -v dkms >/dev/null || { echo "dkms is not installed (apt-get install dkms)"; exit 1; }
+	-dkms remove -m xen-gnt -v $(VERSION) --all >/dev/null 2>&1
+	rm -rf $(DKMS_SRC) && mkdir -p $(DKMS_SRC)
+	tar -cf - dkms.conf $(SRC_FILES) | tar -xf - -C $(DKMS_SRC)
+	dkms add -m xen-gnt -v $(VERSION)
+ifeq ($(KVER),all)
+	for k in $$(ls /lib/modules); do [ -d /lib/modules/$$k/build ] && dkms install -m xen-gnt -v $(VERSION) -k $$k || true; done
+else
+	dkms install -m xen-gnt -v $(VERSION) -k $(KVER)
+endif
+
+dkms-uninstall:
+	-dkms remove -m xen-gnt -v $(VERSION) --all
+	rm -rf $(DKMS_SRC)
+
+selftests:
+	$(MAKE) -C tools/testing/selftests/xen
+
+abi-check:
+	$(MAKE) -C tools/testing/selftests/xen abi-check
+
+-include tools/testing/xen-vm/targets.mk
+
+style:
+	@tools/style.sh
+
+# sparse (C=2) and W=1 builds for every installed kernel line.
+sparse:
+	@for k in $$(ls /lib/modules); do [ -d /lib/modules/$$k/build ] || continue; \
+		echo "== $$k"; $(MAKE) -s stage KVER=$$k W=1 C=2 || exit 1; done
+
+help:
+	@echo "xen-gnt $(VERSION) targets:"
+	@echo "  make [KVER=release]    build the three modules for a kernel (default: running)"
+	@echo "  make stage KVER=...    build into out/KVER/modules (several kernels side by side)"
+	@echo "  make install           install into /lib/modules/KVER/updates and run depmod"
+	@echo "  make dkms-install      register with DKMS and build/install (KVER=all: every kernel)"
+	@echo "  make dkms-uninstall    remove from DKMS: the in-tree modules are used again"
+	@echo "  make check             every test, both kernel lines, in Xen+dom0+domU under QEMU"
+	@echo "                         (MODULES=intree runs the same suites on the in-tree modules)"
+	@echo "  make demo              boot Xen+dom0+domU and move data over vchan through our modules"
+	@echo "  make bench             benchmarks: ours vs in-tree in the same boot"
+	@echo "  make abi-check         assert our uapi headers match the system's, byte for byte"
+	@echo "  make style             checkpatch and clang-format"
+	@echo "  make sparse            W=1 + sparse (C=2) builds for every installed kernel"
+	@echo "  make clean"

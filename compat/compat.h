@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The one place where differences between kernel versions are handled.
+ *
+ * Driver sources are written against the current kernel API. Where an
+ * older kernel we support lacks something, it is provided here, selected
+ * by the feature probes of compat/Kbuild.include (never by version
+ * numbers). Included first in every translation unit by Kbuild.
+ */
+#ifndef _XEN_GNT_COMPAT_H
+#define _XEN_GNT_COMPAT_H
+
+/* One log prefix for every file of every module, set before any header. */
+#define pr_fmt(fmt) "xen:" KBUILD_MODNAME ": " fmt
+
+#include <linux/mm.h>
+#include <linux/module.h>
+
+#ifndef XEN_GNT_HAVE_VM_FLAGS_SET
+static inline void vm_flags_set(struct vm_area_struct *vma, vm_flags_t flags)
+{
+	vma->vm_flags |= flags;
+}
+
+static inline void vm_flags_clear(struct vm_area_struct *vma, vm_flags_t flags)
+{
+	vma->vm_flags &= ~flags;
+}
+#endif
+
+/*
+ * The symbol namespace of the core's API. XEN_GNT_NS_IMPORT() is what a
+ * device module states to use it.
+ */
+#ifdef XEN_GNT_NS_IS_STRING
+#define XEN_GNT_EXPORT(sym) EXPORT_SYMBOL_NS_GPL(sym, "XEN_GNTCORE")
+#define XEN_GNT_NS_IMPORT() MODULE_IMPORT_NS("XEN_GNTCORE")
+#else
+#define XEN_GNT_EXPORT(sym) EXPORT_SYMBOL_NS_GPL(sym, XEN_GNTCORE)
+#define XEN_GNT_NS_IMPORT() MODULE_IMPORT_NS(XEN_GNTCORE)
+#endif
+
+#endif /* _XEN_GNT_COMPAT_H */

@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xen-gntcore module glue and statistics.
+ *
+ * Each user module owns a struct gntcore_stats (static, lives as long as
+ * the module) and registers it at load time; the core shows it in debugfs
+ * at xen-gnt/<name>/stats until it is unregistered at unload. The debugfs
+ * file keeps no pointer beyond that: debugfs_remove_recursive() waits for
+ * readers, so unregistering is enough to make the stats unreachable.
+ *
+ * Locking: the counters are atomics and need none; registration happens
+ * only from module init and exit.
+ */
+#include <linux/debugfs.h>
+#include <linux/module.h>
+#include <linux/seq_file.h>
+#include <xen/xen.h>
+
+#include "internal.h"
+
+static const char *const gntcore_stat_names[GNTCORE_STAT_NR] = {
+	[GNTCORE_STAT_HYPERCALLS] = "hypercalls",
+	[GNTCORE_STAT_BATCHES] = "batches",
+	[GNTCORE_STAT_MAP_OPS] = "map_ops",
+	[GNTCORE_STAT_UNMAP_OPS] = "unmap_ops",
+	[GNTCORE_STAT_COPY_OPS] = "copy_ops",
+	[GNTCORE_STAT_MAP_ERRORS] = "map_errors",
+	[GNTCORE_STAT_UNMAP_ERRORS] = "unmap_errors",
+	[GNTCORE_STAT_LIVE_MAPS] = "live_maps",
+	[GNTCORE_STAT_LIVE_GRANTS] = "live_grants",
+	[GNTCORE_STAT_LIVE_OBJECTS] = "live_objects",
+	[GNTCORE_STAT_PENDING_REVOKE] = "pending_revoke",
+	[GNTCORE_STAT_REVOKE_DEFERRED] = "revoke_deferred",
+	[GNTCORE_STAT_REVOKE_RETRIES] = "revoke_retries",
+	[GNTCORE_STAT_REVOKE_RECLAIMED] = "revoke_reclaimed",
+};
+
+static struct dentry *gntcore_debugfs_root;
+
+struct gntcore_stats gntcore_stats = { .name = "core" };
+
+static int gntcore_stats_show(struct seq_file *m, void *unused)
+{
+	struct gntcore_stats *st = m->private;
+	unsigned int i;
+
+	for (i = 0; i < GNTCORE_STAT_NR; i++)
+		seq_printf(m, "%s %lld\n", gntcore_stat_names[i],
+			   (long long)atomic64_read(&st->v[i]));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(gntcore_stats);
+
+/**
+ * gntcore_stats_register() - show a module's counters in debugfs
+ * @st: the counters, with @st->name set; must outlive the registration
+ *
+ * Debugfs being unavailable is not an error: the counters still count.
+ */
+void gntcore_stats_register(struct gntcore_stats *st)
+{
+	st->dir = debugfs_create_dir(st->name, gntcore_debugfs_root);
+	debugfs_create_file("stats", 0400, st->dir, st, &gntcore_stats_fops);
+}
+XEN_GNT_EXPORT(gntcore_stats_register);
+
+/**
+ * gntcore_stats_unregister() - remove a module's counters from debugfs
+ * @st: counters passed to gntcore_stats_register()
+ */
+void gntcore_stats_unregister(struct gntcore_stats *st)
+{
+	debugfs_remove_recursive(st->dir);
+	st->dir = NULL;
+}
+XEN_GNT_EXPORT(gntcore_stats_unregister);
+
+static int __init gntcore_init(void)
+{
+	int ret;
+
+	if (!xen_domain())
+		return -ENODEV;
+
+	gntcore_debugfs_root = debugfs_create_dir("xen-gnt", NULL);
+	gntcore_stats_register(&gntcore_stats);
+
+	ret = gntcore_grant_init();
+	if (ret) {
+		debugfs_remove_recursive(gntcore_debugfs_root);
+		return ret;
+	}
+	return 0;
+}
+
+static void __exit gntcore_exit(void)
+{
+	gntcore_grant_exit();
+	debugfs_remove_recursive(gntcore_debugfs_root);
+}
+
+module_init(gntcore_init);
+module_exit(gntcore_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Xen grant-table core shared by the grant devices");
+MODULE_VERSION(XEN_GNT_VERSION);

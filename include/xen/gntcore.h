@@ -127,6 +127,7 @@ struct gntcore_fmap;
  * @live:       pages in MAPPED or UNMAPPING state
  * @release:    called by the last put, once no page is live, before the
  *              core frees its arrays (may be NULL)
+ * @owner:      module holding @release; pinned while the map exists
  * @priv:       for the caller
  */
 struct gntcore_fmap {
@@ -141,11 +142,17 @@ struct gntcore_fmap {
 	refcount_t users;
 	atomic_t live;
 	void (*release)(struct gntcore_fmap *fm);
+	struct module *owner;
 	void *priv;
 };
 
 struct gntcore_fmap *gntcore_fmap_alloc(struct gntcore_stats *st,
-					unsigned int count);
+					unsigned int count,
+					void (*release)(struct gntcore_fmap *fm),
+					struct module *owner, void *priv);
+void gntcore_fmap_set_op(struct gntcore_fmap *fm, unsigned int i,
+			 phys_addr_t host_addr, u32 gntmap_flags,
+			 grant_ref_t ref, domid_t domid);
 void gntcore_fmap_get(struct gntcore_fmap *fm);
 void gntcore_fmap_put(struct gntcore_fmap *fm);
 int gntcore_fmap_map(struct gntcore_fmap *fm, u32 gntmap_flags);

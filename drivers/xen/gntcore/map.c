@@ -1,2 +1,473 @@
 // SPDX-License-Identifier: GPL-2.0
+/*
+ * Foreign maps: grants of other domains mapped in batches.
+ *
+ * A struct gntcore_fmap holds the grants of one mapping request, one
+ * placeholder page per grant and the map/unmap operations. Mapping issues
+ * one grant-table hypercall for the whole batch (plus, on PV, one for the
+ * kernel-address mappings of the placeholders: gnttab_map_refs() does
+ * both). Every operation's status is checked; when any fails, the ones
+ * that succeeded are unmapped again before gntcore_fmap_map() returns, so
+ * a caller never sees a half-mapped batch and no handle is lost.
+ *
+ * Unmapping goes through gnttab_unmap_refs_async(): the hypercall is made
+ * at once unless somebody else still holds a placeholder page (an I/O in
+ * flight), in which case the kernel retries later. The caller never waits
+ * for that.
+ *
+ * Lifetime: a map is reference counted (@users). Its creator holds one
+ * reference; every unmap in flight holds another, so the last put, which
+ * frees the placeholders, always comes after the last unmap completed.
+ * The owner module is pinned from alloc to free, because the release
+ * callback is its code and may run from a workqueue after its files are
+ * closed.
+ *
+ * Locking: none inside. Page states (see enum gntcore_page_state) change
+ * only by atomic_cmpxchg(), and the winner of a transition owns the work
+ * that goes with it, so concurrent callers can never map or unmap a page
+ * twice. Callers serialise map against map themselves.
+ */
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <xen/xen.h>
+#include <xen/grant_table.h>
+
 #include "internal.h"
+
+/* Status given to ops before a hypercall: Xen writes GNTST_* (<= 0). */
+#define GNTCORE_ST_UNSEEN 1
+
+struct gntcore_unmap_req {
+	struct gntab_unmap_queue_data q;
+	struct gntcore_fmap *fm;
+	unsigned int first;
+};
+
+static void gntcore_fmap_free(struct gntcore_fmap *fm)
+{
+	unsigned int i, keep = 0;
+
+	if (fm->pages) {
+		/* Never give back a placeholder Xen may still map. */
+		for (i = 0; i < fm->count; i++) {
+			if (!fm->pages[i])
+				continue;
+			if (atomic_read(&fm->state[i]) == GNTCORE_PAGE_DEAD)
+				continue;
+			fm->pages[keep++] = fm->pages[i];
+		}
+		if (keep < fm->count && fm->state)
+			pr_err("leaking %u page(s) whose grant unmap failed\n",
+			       fm->count - keep);
+		if (keep)
+			gnttab_free_pages(keep, fm->pages);
+	}
+	kvfree(fm->pages);
+	kvfree(fm->map_ops);
+	kvfree(fm->unmap_ops);
+	kvfree(fm->kmap_ops);
+	kvfree(fm->kunmap_ops);
+	kvfree(fm->state);
+	kfree(fm);
+}
+
+/**
+ * gntcore_fmap_alloc() - allocate a foreign map of @count grants
+ * @st:      counters to charge
+ * @count:   number of grants, at least 1 (callers bound it)
+ * @release: called once the last reference is gone (may be NULL)
+ * @owner:   module of @release, pinned until then
+ * @priv:    stored in @fm->priv
+ *
+ * Allocates the operation arrays and one placeholder page per grant.
+ * Nothing is mapped yet. Return: the map with one reference, or NULL.
+ */
+struct gntcore_fmap *gntcore_fmap_alloc(struct gntcore_stats *st,
+					unsigned int count,
+					void (*release)(struct gntcore_fmap *fm),
+					struct module *owner, void *priv)
+{
+	struct gntcore_fmap *fm;
+	unsigned int i;
+
+	fm = kzalloc(sizeof(*fm), GFP_KERNEL);
+	if (!fm)
+		return NULL;
+	fm->count = count;
+	fm->pages = kvcalloc(count, sizeof(*fm->pages), GFP_KERNEL);
+	fm->map_ops = kvcalloc(count, sizeof(*fm->map_ops), GFP_KERNEL);
+	fm->unmap_ops = kvcalloc(count, sizeof(*fm->unmap_ops), GFP_KERNEL);
+	fm->state = kvcalloc(count, sizeof(*fm->state), GFP_KERNEL);
+	if (!fm->pages || !fm->map_ops || !fm->unmap_ops || !fm->state)
+		goto err;
+	if (xen_pv_domain()) {
+		fm->kmap_ops = kvcalloc(count, sizeof(*fm->kmap_ops),
+					GFP_KERNEL);
+		fm->kunmap_ops = kvcalloc(count, sizeof(*fm->kunmap_ops),
+					  GFP_KERNEL);
+		if (!fm->kmap_ops || !fm->kunmap_ops)
+			goto err;
+	}
+	if (gnttab_alloc_pages(count, fm->pages)) {
+		kvfree(fm->pages);
+		fm->pages = NULL;
+		goto err;
+	}
+	for (i = 0; i < count; i++) {
+		fm->map_ops[i].handle = INVALID_GRANT_HANDLE;
+		fm->unmap_ops[i].handle = INVALID_GRANT_HANDLE;
+		if (fm->kmap_ops) {
+			fm->kmap_ops[i].handle = INVALID_GRANT_HANDLE;
+			fm->kunmap_ops[i].handle = INVALID_GRANT_HANDLE;
+		}
+		atomic_set(&fm->state[i], GNTCORE_PAGE_NONE);
+	}
+	fm->stats = st;
+	refcount_set(&fm->users, 1);
+	atomic_set(&fm->live, 0);
+	fm->release = release;
+	fm->owner = owner;
+	fm->priv = priv;
+	__module_get(owner);
+	return fm;
+
+err:
+	gntcore_fmap_free(fm);
+	return NULL;
+}
+XEN_GNT_EXPORT(gntcore_fmap_alloc);
+
+/**
+ * gntcore_fmap_set_op() - describe how page @i is to be mapped
+ * @fm:           the map
+ * @i:            page index
+ * @host_addr:    where Xen is to map the grant: a PTE's machine address
+ *                with GNTMAP_contains_pte, or 0 for the kernel address of
+ *                the placeholder page (auto-translated guests)
+ * @gntmap_flags: GNTMAP_* flags (GNTMAP_host_map is added for @host_addr 0)
+ * @ref:          grant reference
+ * @domid:        granting domain
+ *
+ * Must not be called on a page that is mapped or being unmapped.
+ */
+void gntcore_fmap_set_op(struct gntcore_fmap *fm, unsigned int i,
+			 phys_addr_t host_addr, u32 gntmap_flags,
+			 grant_ref_t ref, domid_t domid)
+{
+	if (!host_addr) {
+		host_addr = (phys_addr_t)(unsigned long)
+			pfn_to_kaddr(page_to_pfn(fm->pages[i]));
+		gntmap_flags |= GNTMAP_host_map;
+	}
+	gnttab_set_map_op(&fm->map_ops[i], host_addr, gntmap_flags, ref, domid);
+	gnttab_set_unmap_op(&fm->unmap_ops[i], host_addr, gntmap_flags,
+			    INVALID_GRANT_HANDLE);
+}
+XEN_GNT_EXPORT(gntcore_fmap_set_op);
+
+void gntcore_fmap_get(struct gntcore_fmap *fm)
+{
+	refcount_inc(&fm->users);
+}
+XEN_GNT_EXPORT(gntcore_fmap_get);
+
+/**
+ * gntcore_fmap_put() - drop a reference; the last one frees the map
+ * @fm: the map
+ *
+ * Pages must have been unmapped (gntcore_fmap_unmap()) before the
+ * creator drops its reference: unmaps in flight hold references of their
+ * own, so the last put always finds no live page.
+ */
+void gntcore_fmap_put(struct gntcore_fmap *fm)
+{
+	struct module *owner;
+
+	if (!refcount_dec_and_test(&fm->users))
+		return;
+	if (WARN_ON_ONCE(atomic_read(&fm->live))) {
+		/* A caller bug: leak rather than free mapped pages. */
+		return;
+	}
+	owner = fm->owner;
+	if (fm->release)
+		fm->release(fm);
+	gntcore_fmap_free(fm);
+	module_put(owner);
+}
+XEN_GNT_EXPORT(gntcore_fmap_put);
+
+static int gntcore_gntst_to_errno(s16 status)
+{
+	switch (status) {
+	case GNTST_okay:
+		return 0;
+	case GNTST_no_device_space:
+		return -ENOSPC;
+	case GNTST_eagain:
+		return -EAGAIN;
+	default:
+		return -EINVAL;
+	}
+}
+
+static bool gntcore_op_done(s16 status, grant_handle_t handle)
+{
+	return status == GNTST_okay && handle != INVALID_GRANT_HANDLE;
+}
+
+/*
+ * Undo the half of a failed batch that succeeded. Only ops holding a
+ * handle are unmapped; the others carry INVALID_GRANT_HANDLE, which Xen
+ * answers with GNTST_bad_handle and nothing else. One call, like the map.
+ */
+static void gntcore_fmap_unwind(struct gntcore_fmap *fm)
+{
+	struct gntcore_stats *st = fm->stats;
+	unsigned int i, n = 0, bad = 0;
+	bool need = false;
+
+	for (i = 0; i < fm->count; i++) {
+		struct gnttab_map_grant_ref *op = &fm->map_ops[i];
+		struct gnttab_unmap_grant_ref *un = &fm->unmap_ops[i];
+
+		un->handle = op->status == GNTST_okay ? op->handle :
+							INVALID_GRANT_HANDLE;
+		un->status = GNTCORE_ST_UNSEEN;
+		need |= un->handle != INVALID_GRANT_HANDLE;
+		if (fm->kmap_ops) {
+			struct gnttab_map_grant_ref *kop = &fm->kmap_ops[i];
+			struct gnttab_unmap_grant_ref *kun = &fm->kunmap_ops[i];
+
+			kun->handle = kop->status == GNTST_okay ?
+					kop->handle : INVALID_GRANT_HANDLE;
+			kun->status = GNTCORE_ST_UNSEEN;
+			need |= kun->handle != INVALID_GRANT_HANDLE;
+		}
+	}
+	if (need) {
+		gnttab_unmap_refs(fm->unmap_ops, fm->kunmap_ops, fm->pages,
+				  fm->count);
+		gntcore_stat_add(st, GNTCORE_STAT_HYPERCALLS,
+				 fm->kunmap_ops ? 2 : 1);
+		gntcore_stat_inc(st, GNTCORE_STAT_BATCHES);
+	}
+	for (i = 0; i < fm->count; i++) {
+		bool dead = false;
+
+		if (fm->unmap_ops[i].handle != INVALID_GRANT_HANDLE) {
+			n++;
+			dead |= fm->unmap_ops[i].status != GNTST_okay;
+		}
+		if (fm->kunmap_ops &&
+		    fm->kunmap_ops[i].handle != INVALID_GRANT_HANDLE) {
+			n++;
+			dead |= fm->kunmap_ops[i].status != GNTST_okay;
+		}
+		fm->unmap_ops[i].handle = INVALID_GRANT_HANDLE;
+		if (fm->kunmap_ops)
+			fm->kunmap_ops[i].handle = INVALID_GRANT_HANDLE;
+		if (dead)
+			bad++;
+		atomic_set(&fm->state[i], dead ? GNTCORE_PAGE_DEAD :
+						 GNTCORE_PAGE_NONE);
+	}
+	gntcore_stat_add(st, GNTCORE_STAT_UNMAP_OPS, n);
+	if (bad) {
+		gntcore_stat_add(st, GNTCORE_STAT_UNMAP_ERRORS, bad);
+		pr_err("unwinding a failed map batch: %u page(s) stay mapped\n",
+		       bad);
+	}
+}
+
+/**
+ * gntcore_fmap_map() - map every page of @fm in one batch
+ * @fm:           the map; its map ops set with gntcore_fmap_set_op()
+ * @gntmap_flags: GNTMAP_readonly or 0, for the PV kernel mappings
+ *
+ * All or nothing: on failure no page of @fm stays mapped (except ones
+ * Xen refused to unmap again, which are marked DEAD and leaked).
+ *
+ * Return: 0; -EBUSY if a page is already mapped, -EAGAIN if a previous
+ * unmap is still in flight; else the error of the first failed op:
+ * -ENOSPC when Xen's map-track table is full, -EINVAL otherwise (bad
+ * domain, bad or revoked grant, permission).
+ */
+int gntcore_fmap_map(struct gntcore_fmap *fm, u32 gntmap_flags)
+{
+	struct gntcore_stats *st = fm->stats;
+	unsigned int i, claimed, failed = 0;
+	int ret = 0, state;
+
+	/* Step 1: claim every page, NONE -> MAPPING. */
+	for (claimed = 0; claimed < fm->count; claimed++) {
+		state = atomic_cmpxchg(&fm->state[claimed], GNTCORE_PAGE_NONE,
+				       GNTCORE_PAGE_MAPPING);
+		if (state != GNTCORE_PAGE_NONE) {
+			ret = state == GNTCORE_PAGE_MAPPED ? -EBUSY :
+			      state == GNTCORE_PAGE_DEAD ? -EIO : -EAGAIN;
+			break;
+		}
+	}
+	if (ret) {
+		for (i = 0; i < claimed; i++)
+			atomic_set(&fm->state[i], GNTCORE_PAGE_NONE);
+		return ret;
+	}
+
+	/* Step 2: on PV, map the placeholders' kernel addresses too. */
+	for (i = 0; i < fm->count; i++) {
+		fm->map_ops[i].status = GNTCORE_ST_UNSEEN;
+		fm->map_ops[i].handle = INVALID_GRANT_HANDLE;
+		if (!fm->kmap_ops)
+			continue;
+		gnttab_set_map_op(&fm->kmap_ops[i],
+				  (unsigned long)pfn_to_kaddr(page_to_pfn(fm->pages[i])),
+				  (gntmap_flags & GNTMAP_readonly) | GNTMAP_host_map,
+				  fm->map_ops[i].ref, fm->map_ops[i].dom);
+		fm->kmap_ops[i].status = GNTCORE_ST_UNSEEN;
+		fm->kmap_ops[i].handle = INVALID_GRANT_HANDLE;
+		gnttab_set_unmap_op(&fm->kunmap_ops[i], fm->kmap_ops[i].host_addr,
+				    fm->kmap_ops[i].flags, INVALID_GRANT_HANDLE);
+	}
+
+	/* Step 3: one batch. Statuses, not the return value, tell the truth. */
+	gnttab_map_refs(fm->map_ops, fm->kmap_ops, fm->pages, fm->count);
+	gntcore_stat_add(st, GNTCORE_STAT_HYPERCALLS, fm->kmap_ops ? 2 : 1);
+	gntcore_stat_inc(st, GNTCORE_STAT_BATCHES);
+	gntcore_stat_add(st, GNTCORE_STAT_MAP_OPS,
+			 fm->kmap_ops ? 2 * fm->count : fm->count);
+
+	for (i = 0; i < fm->count; i++) {
+		s16 status = fm->map_ops[i].status;
+
+		if (fm->kmap_ops && status == GNTST_okay)
+			status = fm->kmap_ops[i].status;
+		if (gntcore_op_done(fm->map_ops[i].status,
+				    fm->map_ops[i].handle) &&
+		    (!fm->kmap_ops ||
+		     gntcore_op_done(fm->kmap_ops[i].status,
+				     fm->kmap_ops[i].handle)))
+			continue;
+		if (!failed++)
+			ret = gntcore_gntst_to_errno(status > 0 ?
+						     GNTST_general_error :
+						     status);
+	}
+
+	/* Step 4: all mapped (MAPPING -> MAPPED), or unwind (-> NONE). */
+	if (failed) {
+		gntcore_stat_add(st, GNTCORE_STAT_MAP_ERRORS, failed);
+		gntcore_fmap_unwind(fm);
+		return ret ? ret : -EINVAL;
+	}
+	for (i = 0; i < fm->count; i++) {
+		fm->unmap_ops[i].handle = fm->map_ops[i].handle;
+		if (fm->kmap_ops)
+			fm->kunmap_ops[i].handle = fm->kmap_ops[i].handle;
+		atomic_set(&fm->state[i], GNTCORE_PAGE_MAPPED);
+	}
+	atomic_add(fm->count, &fm->live);
+	gntcore_stat_add(st, GNTCORE_STAT_LIVE_MAPS, fm->count);
+	return 0;
+}
+XEN_GNT_EXPORT(gntcore_fmap_map);
+
+static void gntcore_unmap_done(int result, struct gntab_unmap_queue_data *q)
+{
+	struct gntcore_unmap_req *req = container_of(q, struct gntcore_unmap_req, q);
+	struct gntcore_fmap *fm = req->fm;
+	struct gntcore_stats *st = fm->stats;
+	unsigned int i, bad = 0;
+
+	for (i = req->first; i < req->first + q->count; i++) {
+		bool dead = fm->unmap_ops[i].status != GNTST_okay ||
+			    (fm->kunmap_ops &&
+			     fm->kunmap_ops[i].status != GNTST_okay);
+
+		fm->unmap_ops[i].handle = INVALID_GRANT_HANDLE;
+		if (fm->kunmap_ops)
+			fm->kunmap_ops[i].handle = INVALID_GRANT_HANDLE;
+		if (dead)
+			bad++;
+		/* Step 3 of unmap: UNMAPPING -> NONE (or DEAD). */
+		atomic_set(&fm->state[i], dead ? GNTCORE_PAGE_DEAD :
+						 GNTCORE_PAGE_NONE);
+	}
+	gntcore_stat_add(st, GNTCORE_STAT_HYPERCALLS, fm->kunmap_ops ? 2 : 1);
+	gntcore_stat_add(st, GNTCORE_STAT_LIVE_MAPS, -(s64)q->count);
+	if (bad) {
+		gntcore_stat_add(st, GNTCORE_STAT_UNMAP_ERRORS, bad);
+		pr_err_ratelimited("grant unmap failed for %u page(s) (%d): leaking them\n",
+				   bad, result);
+	}
+	atomic_sub(q->count, &fm->live);
+	kfree(req);
+	gntcore_fmap_put(fm);
+}
+
+static void gntcore_fmap_unmap_run(struct gntcore_fmap *fm, unsigned int first,
+				   unsigned int n)
+{
+	struct gntcore_unmap_req *req;
+	unsigned int i;
+
+	/* Small and rare enough to be worth never failing. */
+	req = kzalloc(sizeof(*req), GFP_NOIO | __GFP_NOFAIL);
+	req->fm = fm;
+	req->first = first;
+	for (i = first; i < first + n; i++) {
+		fm->unmap_ops[i].status = GNTCORE_ST_UNSEEN;
+		if (fm->kunmap_ops)
+			fm->kunmap_ops[i].status = GNTCORE_ST_UNSEEN;
+	}
+	req->q.unmap_ops = fm->unmap_ops + first;
+	req->q.kunmap_ops = fm->kunmap_ops ? fm->kunmap_ops + first : NULL;
+	req->q.pages = fm->pages + first;
+	req->q.count = n;
+	req->q.done = gntcore_unmap_done;
+	req->q.data = req;
+	gntcore_fmap_get(fm);
+	gntcore_stat_inc(fm->stats, GNTCORE_STAT_BATCHES);
+	gntcore_stat_add(fm->stats, GNTCORE_STAT_UNMAP_OPS,
+			 fm->kunmap_ops ? 2 * n : n);
+	gnttab_unmap_refs_async(&req->q);
+}
+
+/**
+ * gntcore_fmap_unmap() - unmap the mapped pages among [@first, @first+@n)
+ * @fm:    the map
+ * @first: first page
+ * @n:     number of pages
+ *
+ * Pages not mapped, or being unmapped by someone else, are skipped. Each
+ * contiguous run of claimed pages is one batch. Does not wait: a run whose
+ * pages are still held elsewhere completes later, from a workqueue.
+ *
+ * Return: the number of pages this call claimed for unmapping.
+ */
+unsigned int gntcore_fmap_unmap(struct gntcore_fmap *fm, unsigned int first,
+				unsigned int n)
+{
+	unsigned int i, run = 0, claimed = 0;
+	unsigned int end = min(first + n, fm->count);
+
+	for (i = first; i < end; i++) {
+		/* Step 1 of unmap: MAPPED -> UNMAPPING; losers skip the page. */
+		if (atomic_cmpxchg(&fm->state[i], GNTCORE_PAGE_MAPPED,
+				   GNTCORE_PAGE_UNMAPPING) == GNTCORE_PAGE_MAPPED) {
+			run++;
+			continue;
+		}
+		/* Step 2: each run of claimed pages is one batch. */
+		if (run)
+			gntcore_fmap_unmap_run(fm, i - run, run);
+		claimed += run;
+		run = 0;
+	}
+	if (run)
+		gntcore_fmap_unmap_run(fm, end - run, run);
+	return claimed + run;
+}
+XEN_GNT_EXPORT(gntcore_fmap_unmap);

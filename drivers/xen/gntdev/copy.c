@@ -1,2 +1,285 @@
 // SPDX-License-Identifier: GPL-2.0
+/*
+ * xen-gntdev: IOCTL_GNTDEV_GRANT_COPY.
+ *
+ * Segments are read from user space in chunks and turned into
+ * GNTTABOP_copy operations. The local side of a segment is pinned and
+ * split at page boundaries, so a segment becomes one or two operations
+ * (its grant side must fit in one page, which bounds it to a page). Up to
+ * GNTDEV_COPY_BATCH operations go to Xen in one hypercall; a segment never
+ * straddles two hypercalls, so its status is final once its batch is done.
+ * Pages written by Xen are marked dirty, each one, as they are unpinned.
+ *
+ * Everything here lives for one ioctl call; no locks are needed.
+ */
+#include <linux/compat.h>
+#include <linux/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <xen/grant_table.h>
+#include <xen/page.h>
+
+#include <xen/gntdev.h>
 #include "gntdev.h"
+
+/* Operations per hypercall (Linux's driver does 16). */
+#define GNTDEV_COPY_BATCH 512
+/* Segments read from user space at a time. */
+#define GNTDEV_COPY_CHUNK 128
+
+struct gntdev_copy_batch {
+	struct gnttab_copy *ops;
+	unsigned int *op_seg;		/* segment (chunk index) of each op */
+	struct page **pages;		/* pinned local pages */
+	bool *page_written;		/* ... and whether Xen writes them */
+	unsigned int nr_ops;
+	unsigned int nr_pages;
+	unsigned int cap;
+	unsigned long last_addr;	/* user page of pages[nr_pages - 1] */
+};
+
+static void gntdev_copy_unpin(struct gntdev_copy_batch *b)
+{
+	unsigned int i;
+
+	for (i = 0; i < b->nr_pages; i++)
+		unpin_user_pages_dirty_lock(&b->pages[i], 1, b->page_written[i]);
+	b->nr_pages = 0;
+}
+
+/* Run the queued ops; fold their statuses into their segments'. */
+static void gntdev_copy_flush(struct gntdev_copy_batch *b,
+			      struct gntdev_grant_copy_segment *segs)
+{
+	unsigned int i;
+
+	if (!b->nr_ops)
+		return;
+	gnttab_batch_copy(b->ops, b->nr_ops);
+	gntcore_stat_inc(&gntdev_stats, GNTCORE_STAT_HYPERCALLS);
+	gntcore_stat_inc(&gntdev_stats, GNTCORE_STAT_BATCHES);
+	gntcore_stat_add(&gntdev_stats, GNTCORE_STAT_COPY_OPS, b->nr_ops);
+	for (i = 0; i < b->nr_ops; i++) {
+		struct gntdev_grant_copy_segment *seg = &segs[b->op_seg[i]];
+
+		if (seg->status == GNTST_okay)
+			seg->status = b->ops[i].status;
+	}
+	b->nr_ops = 0;
+	gntdev_copy_unpin(b);
+}
+
+/*
+ * Pin the user page holding @addr. Consecutive ops on the same page (many
+ * small segments in one buffer) share one pin.
+ */
+static int gntdev_copy_pin(struct gntdev_copy_batch *b, unsigned long addr,
+			   bool write, struct page **page)
+{
+	unsigned int n = b->nr_pages;
+	int ret;
+
+	addr &= PAGE_MASK;
+	if (n && b->last_addr == addr && b->page_written[n - 1] == write) {
+		*page = b->pages[n - 1];
+		return 0;
+	}
+	ret = pin_user_pages_fast(addr, 1, write ? FOLL_WRITE : 0, page);
+	if (ret != 1)
+		return ret < 0 ? ret : -EFAULT;
+	b->pages[n] = *page;
+	b->page_written[n] = write;
+	b->nr_pages++;
+	b->last_addr = addr;
+	return 0;
+}
+
+static int gntdev_copy_add_seg(struct gntdev_copy_batch *b,
+			       struct gntdev_grant_copy_segment *seg,
+			       unsigned int idx, bool compat)
+{
+	bool src_local = !(seg->flags & GNTCOPY_source_gref);
+	bool dst_local = !(seg->flags & GNTCOPY_dest_gref);
+	unsigned long virt;
+	unsigned int done = 0;
+
+	if (seg->flags & ~(GNTCOPY_source_gref | GNTCOPY_dest_gref))
+		return -EINVAL;
+	/* A local-to-local copy is a memcpy: not our job. */
+	if (src_local && dst_local)
+		return -EINVAL;
+	if (!src_local && seg->source.foreign.offset + seg->len > XEN_PAGE_SIZE)
+		return -EINVAL;
+	if (!dst_local && seg->dest.foreign.offset + seg->len > XEN_PAGE_SIZE)
+		return -EINVAL;
+
+	virt = (unsigned long)(src_local ? seg->source.virt : seg->dest.virt);
+	if (compat)
+		virt = (u32)virt;
+	seg->status = GNTST_okay;
+
+	while (done < seg->len || (!done && !seg->len)) {
+		struct gnttab_copy *op = &b->ops[b->nr_ops];
+		unsigned long addr = virt + done;
+		unsigned int off = addr & ~XEN_PAGE_MASK;
+		unsigned int len = min_t(unsigned int, seg->len - done,
+					 XEN_PAGE_SIZE - off);
+		struct page *page;
+		int ret;
+
+		memset(op, 0, sizeof(*op));
+		if (src_local || dst_local) {
+			ret = gntdev_copy_pin(b, addr, dst_local, &page);
+			if (ret)
+				return ret;
+		}
+		if (src_local) {
+			op->source.u.gmfn = xen_page_to_gfn(page);
+			op->source.domid = DOMID_SELF;
+			op->source.offset = off;
+		} else {
+			op->source.u.ref = seg->source.foreign.ref;
+			op->source.domid = seg->source.foreign.domid;
+			op->source.offset = seg->source.foreign.offset + done;
+			op->flags |= GNTCOPY_source_gref;
+		}
+		if (dst_local) {
+			op->dest.u.gmfn = xen_page_to_gfn(page);
+			op->dest.domid = DOMID_SELF;
+			op->dest.offset = off;
+		} else {
+			op->dest.u.ref = seg->dest.foreign.ref;
+			op->dest.domid = seg->dest.foreign.domid;
+			op->dest.offset = seg->dest.foreign.offset + done;
+			op->flags |= GNTCOPY_dest_gref;
+		}
+		op->len = len;
+		b->op_seg[b->nr_ops++] = idx;
+		done += len;
+		if (!len)
+			break;
+	}
+	return 0;
+}
+
+static int gntdev_copy_alloc(struct gntdev_copy_batch *b, unsigned int count)
+{
+	/* Each segment needs at most two ops. */
+	b->cap = clamp_t(unsigned long, 2UL * count, 2, GNTDEV_COPY_BATCH);
+	b->ops = kvmalloc_array(b->cap, sizeof(*b->ops), GFP_KERNEL);
+	b->op_seg = kvmalloc_array(b->cap, sizeof(*b->op_seg), GFP_KERNEL);
+	b->pages = kvmalloc_array(b->cap, sizeof(*b->pages), GFP_KERNEL);
+	b->page_written = kvmalloc_array(b->cap, sizeof(*b->page_written),
+					 GFP_KERNEL);
+	b->nr_ops = 0;
+	b->nr_pages = 0;
+	if (!b->ops || !b->op_seg || !b->pages || !b->page_written)
+		return -ENOMEM;
+	return 0;
+}
+
+static void gntdev_copy_free(struct gntdev_copy_batch *b)
+{
+	kvfree(b->ops);
+	kvfree(b->op_seg);
+	kvfree(b->pages);
+	kvfree(b->page_written);
+}
+
+/* Write back the statuses of segments [0, n) of the chunk. */
+static int gntdev_copy_put_status(struct gntdev_grant_copy_segment __user *useg,
+				  struct gntdev_grant_copy_segment *segs,
+				  unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (put_user(segs[i].status, &useg[i].status))
+			return -EFAULT;
+	return 0;
+}
+
+/**
+ * gntdev_ioctl_grant_copy() - IOCTL_GNTDEV_GRANT_COPY
+ * @arg:    user pointer to struct ioctl_gntdev_grant_copy (or its i386
+ *          layout when @compat)
+ * @compat: called from a 32-bit process
+ *
+ * Return: 0 when every segment was submitted (each has its own status);
+ * -EINVAL for a malformed segment, -EFAULT for bad user memory, -EINTR if
+ * killed. Statuses of segments processed before an error are written.
+ */
+long gntdev_ioctl_grant_copy(void __user *arg, bool compat)
+{
+	struct gntdev_grant_copy_segment __user *useg;
+	struct gntdev_grant_copy_segment *segs;
+	struct gntdev_copy_batch b = {};
+	unsigned int count, done = 0;
+	long ret;
+
+	if (compat) {
+#ifdef CONFIG_COMPAT
+		struct {
+			compat_uint_t count;
+			compat_uptr_t segments;
+		} cop;
+
+		if (copy_from_user(&cop, arg, sizeof(cop)))
+			return -EFAULT;
+		count = cop.count;
+		useg = compat_ptr(cop.segments);
+#else
+		return -ENOTTY;
+#endif
+	} else {
+		struct ioctl_gntdev_grant_copy op;
+
+		if (copy_from_user(&op, arg, sizeof(op)))
+			return -EFAULT;
+		count = op.count;
+		useg = op.segments;
+	}
+	if (!count)
+		return 0;
+
+	segs = kmalloc_array(min(count, GNTDEV_COPY_CHUNK), sizeof(*segs),
+			     GFP_KERNEL);
+	ret = gntdev_copy_alloc(&b, count);
+	if (!segs || ret) {
+		ret = -ENOMEM;
+		goto out;
+	}
+
+	while (done < count) {
+		unsigned int n = min(count - done, GNTDEV_COPY_CHUNK), i;
+
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
+		if (copy_from_user(segs, useg + done, array_size(n, sizeof(*segs)))) {
+			ret = -EFAULT;
+			break;
+		}
+		for (i = 0; i < n; i++) {
+			if (b.cap - b.nr_ops < 2 || b.cap - b.nr_pages < 2)
+				gntdev_copy_flush(&b, segs);
+			ret = gntdev_copy_add_seg(&b, &segs[i], i, compat);
+			if (ret)
+				break;
+		}
+		/* Segments of this chunk must be final before it is reused. */
+		gntdev_copy_flush(&b, segs);
+		if (gntdev_copy_put_status(useg + done, segs, i) && !ret)
+			ret = -EFAULT;
+		if (ret)
+			break;
+		done += n;
+	}
+out:
+	gntdev_copy_unpin(&b);
+	gntdev_copy_free(&b);
+	kfree(segs);
+	return ret;
+}

@@ -1,5 +1,411 @@
 // SPDX-License-Identifier: GPL-2.0
+/*
+ * xen-gntdev: /dev/xen/gntdev, mapping grants of other domains into the
+ * calling process. Drop-in for Linux's in-tree driver of the same name.
+ *
+ * Objects and lifetimes:
+ *  - struct gntdev_priv, one per open file, freed at release. Its maple
+ *    tree maps page indexes to the ranges reserved by MAP_GRANT_REF.
+ *  - struct gntdev_map, one per MAP_GRANT_REF. References: the file's
+ *    (dropped by UNMAP_GRANT_REF or release) and one per VMA mapping it
+ *    (mmap.c). When the last goes, its pages are unmapped; the core's
+ *    foreign map (struct gntcore_fmap) then lives until those unmaps have
+ *    completed, and its release callback sends the unmap notification
+ *    event and frees the gntdev_map.
+ *
+ * Locks: priv->lock (a mutex) guards the file's tree and counters; it is
+ * taken by the ioctls and mmap, never by the unmap paths. map->unmap_lock
+ * serialises the unmap paths of one map (mmap.c) and guards its notify
+ * state. Nothing here nests inside the mmap lock except in mmap() itself,
+ * where the VFS holds it before we take priv->lock.
+ */
+#include <linux/compat.h>
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <xen/events.h>
+#include <xen/xen.h>
+#include <xen/grant_table.h>
+
+#include <xen/gntdev.h>
 #include "gntdev.h"
+
+unsigned int gntdev_limit = 64 * 1024;
+module_param_named(limit, gntdev_limit, uint, 0644);
+MODULE_PARM_DESC(limit,
+	"Maximum number of grants that may be mapped by one mapping request");
+
+struct gntcore_stats gntdev_stats = { .name = "gntdev" };
+bool gntdev_use_ptemod;
+
+static void gntdev_map_release(struct gntcore_fmap *fm)
+{
+	struct gntdev_map *map = fm->priv;
+
+	/* Every page is unmapped now: the peer may reuse them. */
+	if (map->notify.flags & UNMAP_NOTIFY_SEND_EVENT) {
+		notify_remote_via_evtchn(map->notify.event);
+		evtchn_put(map->notify.event);
+	}
+	kfree(map);
+	gntcore_stat_dec(&gntdev_stats, GNTCORE_STAT_LIVE_OBJECTS);
+}
+
+static struct gntdev_map *gntdev_alloc_map(unsigned int count)
+{
+	struct gntdev_map *map;
+
+	map = kzalloc(sizeof(*map), GFP_KERNEL);
+	if (!map)
+		return NULL;
+	map->fm = gntcore_fmap_alloc(&gntdev_stats, count, gntdev_map_release,
+				     THIS_MODULE, map);
+	if (!map->fm) {
+		kfree(map);
+		return NULL;
+	}
+	map->count = count;
+	refcount_set(&map->users, 1);
+	atomic_set(&map->nr_vmas, 0);
+	mutex_init(&map->unmap_lock);
+	gntcore_stat_inc(&gntdev_stats, GNTCORE_STAT_LIVE_OBJECTS);
+	return map;
+}
+
+/**
+ * gntdev_put_map() - drop a reference to a map
+ * @map: the map
+ *
+ * The last reference unmaps whatever is still mapped (on auto-translated
+ * guests, the kernel mappings made at mmap time) and hands the map to the
+ * core, which frees it once those unmaps are done.
+ */
+void gntdev_put_map(struct gntdev_map *map)
+{
+	if (!refcount_dec_and_test(&map->users))
+		return;
+	gntdev_unmap_range(map, 0, map->count);
+	gntcore_fmap_put(map->fm);
+}
+
+static int gntdev_open(struct inode *inode, struct file *file)
+{
+	struct gntdev_priv *priv;
+
+	priv = kzalloc(sizeof(*priv), GFP_KERNEL);
+	if (!priv)
+		return -ENOMEM;
+	mutex_init(&priv->lock);
+	mt_init_flags(&priv->maps, MT_FLAGS_ALLOC_RANGE);
+	priv->max_grants = ULONG_MAX;
+	file->private_data = priv;
+	gntcore_stat_inc(&gntdev_stats, GNTCORE_STAT_LIVE_OBJECTS);
+	return 0;
+}
+
+static int gntdev_release(struct inode *inode, struct file *file)
+{
+	struct gntdev_priv *priv = file->private_data;
+	struct gntdev_map *map;
+	unsigned long index = 0;
+
+	/* No VMA refers to the file any more: nothing else can reach priv. */
+	mt_for_each(&priv->maps, map, index, ULONG_MAX)
+		gntdev_put_map(map);
+	mtree_destroy(&priv->maps);
+	kfree(priv);
+	gntcore_stat_dec(&gntdev_stats, GNTCORE_STAT_LIVE_OBJECTS);
+	return 0;
+}
+
+static long gntdev_ioctl_map_grant_ref(struct gntdev_priv *priv,
+				       struct ioctl_gntdev_map_grant_ref __user *u)
+{
+	struct ioctl_gntdev_map_grant_ref op;
+	struct ioctl_gntdev_grant_ref *refs;
+	struct gntdev_map *map;
+	unsigned long start;
+	unsigned int i;
+	long ret;
+
+	if (copy_from_user(&op, u, sizeof(op)))
+		return -EFAULT;
+	if (!op.count || op.count > READ_ONCE(gntdev_limit))
+		return -EINVAL;
+
+	refs = kvmalloc_array(op.count, sizeof(*refs), GFP_KERNEL);
+	if (!refs)
+		return -ENOMEM;
+	ret = -EFAULT;
+	if (copy_from_user(refs, u->refs, array_size(op.count, sizeof(*refs))))
+		goto out_free_refs;
+	ret = -EINVAL;
+	for (i = 0; i < op.count; i++)
+		if (refs[i].domid >= DOMID_FIRST_RESERVED)
+			goto out_free_refs;
+
+	ret = -ENOMEM;
+	map = gntdev_alloc_map(op.count);
+	if (!map)
+		goto out_free_refs;
+	/* The grants wait in the map ops; mmap() fills in the addresses. */
+	for (i = 0; i < op.count; i++)
+		gnttab_set_map_op(&map->fm->map_ops[i], 0, 0, refs[i].ref,
+				  refs[i].domid);
+
+	mutex_lock(&priv->lock);
+	ret = -ENOSPC;
+	if (op.count > priv->max_grants - priv->nr_grants)
+		goto out_unlock;
+	ret = mtree_alloc_range(&priv->maps, &start, map, op.count, 0,
+				GNTDEV_MAX_INDEX, GFP_KERNEL);
+	if (ret) {
+		ret = ret == -EBUSY ? -ENOSPC : ret;
+		goto out_unlock;
+	}
+	map->index = start;
+	priv->nr_grants += op.count;
+	mutex_unlock(&priv->lock);
+
+	op.index = (u64)start << PAGE_SHIFT;
+	if (copy_to_user(&u->index, &op.index, sizeof(op.index))) {
+		mutex_lock(&priv->lock);
+		mtree_erase(&priv->maps, start);
+		priv->nr_grants -= op.count;
+		mutex_unlock(&priv->lock);
+		gntdev_put_map(map);
+		ret = -EFAULT;
+		goto out_free_refs;
+	}
+	kvfree(refs);
+	return 0;
+
+out_unlock:
+	mutex_unlock(&priv->lock);
+	gntdev_put_map(map);
+out_free_refs:
+	kvfree(refs);
+	return ret;
+}
+
+static long gntdev_ioctl_unmap_grant_ref(struct gntdev_priv *priv,
+					 struct ioctl_gntdev_unmap_grant_ref __user *u)
+{
+	struct ioctl_gntdev_unmap_grant_ref op;
+	struct gntdev_map *map;
+	unsigned long index;
+
+	if (copy_from_user(&op, u, sizeof(op)))
+		return -EFAULT;
+	if (op.index & ~PAGE_MASK)
+		return -EINVAL;
+	index = op.index >> PAGE_SHIFT;
+
+	mutex_lock(&priv->lock);
+	map = index <= GNTDEV_MAX_INDEX ? mtree_load(&priv->maps, index) : NULL;
+	/* As in Linux, a count of 0 matches whatever range starts there. */
+	if (!map || map->index != index || (op.count && op.count != map->count)) {
+		mutex_unlock(&priv->lock);
+		return -ENOENT;
+	}
+	mtree_erase(&priv->maps, index);
+	priv->nr_grants -= map->count;
+	mutex_unlock(&priv->lock);
+
+	gntdev_put_map(map);
+	return 0;
+}
+
+static long gntdev_ioctl_get_offset_for_vaddr(struct file *file,
+					      struct ioctl_gntdev_get_offset_for_vaddr __user *u)
+{
+	struct ioctl_gntdev_get_offset_for_vaddr op;
+	struct vm_area_struct *vma;
+	struct gntdev_map *map;
+
+	if (copy_from_user(&op, u, sizeof(op)))
+		return -EFAULT;
+
+	mmap_read_lock(current->mm);
+	vma = op.vaddr <= ULONG_MAX ? vma_lookup(current->mm, op.vaddr) : NULL;
+	map = vma ? gntdev_vma_to_map(vma, file) : NULL;
+	if (!map) {
+		mmap_read_unlock(current->mm);
+		return -EINVAL;
+	}
+	op.offset = (u64)map->index << PAGE_SHIFT;
+	op.count = map->count;
+	mmap_read_unlock(current->mm);
+
+	if (copy_to_user(u, &op, sizeof(op)))
+		return -EFAULT;
+	return 0;
+}
+
+static long gntdev_ioctl_set_max_grants(struct gntdev_priv *priv,
+					struct ioctl_gntdev_set_max_grants __user *u)
+{
+	struct ioctl_gntdev_set_max_grants op;
+	long ret = 0;
+
+	if (copy_from_user(&op, u, sizeof(op)))
+		return -EFAULT;
+	if (!op.count)
+		return -EINVAL;
+
+	mutex_lock(&priv->lock);
+	if (priv->nr_grants > op.count)
+		ret = -EBUSY;
+	else
+		priv->max_grants = op.count;
+	mutex_unlock(&priv->lock);
+	return ret;
+}
+
+static long gntdev_ioctl_set_unmap_notify(struct gntdev_priv *priv,
+					  struct ioctl_gntdev_unmap_notify __user *u)
+{
+	struct ioctl_gntdev_unmap_notify op;
+	struct gntdev_notify old = {};
+	struct gntdev_map *map;
+	unsigned long index;
+	long ret;
+
+	if (copy_from_user(&op, u, sizeof(op)))
+		return -EFAULT;
+	if (op.action & ~(UNMAP_NOTIFY_CLEAR_BYTE | UNMAP_NOTIFY_SEND_EVENT))
+		return -EINVAL;
+	/* Hold the event channel so it cannot be reused under us. */
+	if ((op.action & UNMAP_NOTIFY_SEND_EVENT) &&
+	    evtchn_get(op.event_channel_port))
+		return -EINVAL;
+
+	index = op.index >> PAGE_SHIFT;
+	mutex_lock(&priv->lock);
+	map = index <= GNTDEV_MAX_INDEX ? mtree_load(&priv->maps, index) : NULL;
+	ret = -ENOENT;
+	if (!map)
+		goto out_unlock;
+	ret = -EINVAL;
+	if ((op.action & UNMAP_NOTIFY_CLEAR_BYTE) && map->readonly)
+		goto out_unlock;
+
+	mutex_lock(&map->unmap_lock);
+	old = map->notify;
+	map->notify.flags = op.action;
+	map->notify.addr = op.index - ((u64)map->index << PAGE_SHIFT);
+	map->notify.event = op.event_channel_port;
+	mutex_unlock(&map->unmap_lock);
+	ret = 0;
+
+out_unlock:
+	mutex_unlock(&priv->lock);
+	if (ret && (op.action & UNMAP_NOTIFY_SEND_EVENT))
+		evtchn_put(op.event_channel_port);
+	if (old.flags & UNMAP_NOTIFY_SEND_EVENT)
+		evtchn_put(old.event);
+	return ret;
+}
+
+static long gntdev_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct gntdev_priv *priv = file->private_data;
+	void __user *ptr = (void __user *)arg;
+
+	switch (cmd) {
+	case IOCTL_GNTDEV_MAP_GRANT_REF:
+		return gntdev_ioctl_map_grant_ref(priv, ptr);
+	case IOCTL_GNTDEV_UNMAP_GRANT_REF:
+		return gntdev_ioctl_unmap_grant_ref(priv, ptr);
+	case IOCTL_GNTDEV_GET_OFFSET_FOR_VADDR:
+		return gntdev_ioctl_get_offset_for_vaddr(file, ptr);
+	case IOCTL_GNTDEV_SET_MAX_GRANTS:
+		return gntdev_ioctl_set_max_grants(priv, ptr);
+	case IOCTL_GNTDEV_SET_UNMAP_NOTIFY:
+		return gntdev_ioctl_set_unmap_notify(priv, ptr);
+	case IOCTL_GNTDEV_GRANT_COPY:
+		return gntdev_ioctl_grant_copy(ptr, false);
+	default:
+		return -ENOIOCTLCMD;
+	}
+}
+
+#ifdef CONFIG_COMPAT
+/* i386 layout of struct ioctl_gntdev_grant_copy: 8 bytes, not 16. */
+struct compat_ioctl_gntdev_grant_copy {
+	compat_uint_t count;
+	compat_uptr_t segments;
+};
+
+#define COMPAT_IOCTL_GNTDEV_GRANT_COPY \
+	_IOC(_IOC_NONE, 'G', 8, sizeof(struct compat_ioctl_gntdev_grant_copy))
+
+/*
+ * 32-bit processes: every argument but GRANT_COPY's has the same layout
+ * on i386 and x86_64, so only that one is translated.
+ */
+static long gntdev_compat_ioctl(struct file *file, unsigned int cmd,
+				unsigned long arg)
+{
+	switch (cmd) {
+	case COMPAT_IOCTL_GNTDEV_GRANT_COPY:
+		return gntdev_ioctl_grant_copy(compat_ptr(arg), true);
+	case IOCTL_GNTDEV_GRANT_COPY:
+		return -ENOIOCTLCMD;
+	default:
+		return gntdev_ioctl(file, cmd, (unsigned long)compat_ptr(arg));
+	}
+}
+#endif
+
+static const struct file_operations gntdev_fops = {
+	.owner = THIS_MODULE,
+	.open = gntdev_open,
+	.release = gntdev_release,
+	.mmap = gntdev_mmap,
+	.unlocked_ioctl = gntdev_ioctl,
+#ifdef CONFIG_COMPAT
+	.compat_ioctl = gntdev_compat_ioctl,
+#endif
+};
+
+static struct miscdevice gntdev_miscdev = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "xen/gntdev",
+	.fops = &gntdev_fops,
+};
+
+static int __init gntdev_init(void)
+{
+	int err;
+
+	if (!xen_domain())
+		return -ENODEV;
+
+	gntdev_use_ptemod = !xen_feature(XENFEAT_auto_translated_physmap);
+	gntcore_stats_register(&gntdev_stats);
+	err = misc_register(&gntdev_miscdev);
+	if (err) {
+		pr_err("could not register the gntdev device: %d\n", err);
+		gntcore_stats_unregister(&gntdev_stats);
+		return err;
+	}
+	return 0;
+}
+
+static void __exit gntdev_exit(void)
+{
+	misc_deregister(&gntdev_miscdev);
+	gntcore_stats_unregister(&gntdev_stats);
+}
+
+module_init(gntdev_init);
+module_exit(gntdev_exit);
+
 MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("stub");
+MODULE_DESCRIPTION("Xen grant device: map other domains' grants into processes");
+MODULE_VERSION(XEN_GNT_VERSION);
+XEN_GNT_NS_IMPORT();

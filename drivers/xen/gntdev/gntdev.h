@@ -1,2 +1,92 @@
 /* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Private state of xen-gntdev, shared by its files.
+ */
+#ifndef _XEN_GNTDEV_PRIV_H
+#define _XEN_GNTDEV_PRIV_H
+
+#include <linux/maple_tree.h>
+#include <linux/mmu_notifier.h>
+#include <linux/mutex.h>
+#include <linux/refcount.h>
 #include <xen/gntcore.h>
+#include <xen/interface/event_channel.h>
+
+/* Lookups key maps by page index; keep offsets inside what mmap2 takes. */
+#define GNTDEV_MAX_INDEX ((1UL << 32) - 1)
+
+/**
+ * struct gntdev_priv - one open file of /dev/xen/gntdev
+ * @lock:       protects @maps, @nr_grants, @max_grants and the maps'
+ *              @vma and @readonly fields
+ * @maps:       page index -> struct gntdev_map, one range per map
+ *              (maple tree, its own lock nested inside @lock)
+ * @nr_grants:  grants reserved by MAP_GRANT_REF and not yet released
+ * @max_grants: cap on @nr_grants (SET_MAX_GRANTS)
+ */
+struct gntdev_priv {
+	struct mutex lock;
+	struct maple_tree maps;
+	unsigned long nr_grants;
+	unsigned long max_grants;
+};
+
+/**
+ * struct gntdev_notify - what to do when a map is torn down
+ * @flags: UNMAP_NOTIFY_* still to be done
+ * @addr:  byte offset within the map of the byte to clear
+ * @event: event channel to signal (a reference is held while set)
+ */
+struct gntdev_notify {
+	u32 flags;
+	u32 addr;
+	evtchn_port_t event;
+};
+
+/**
+ * struct gntdev_map - the grants of one MAP_GRANT_REF call
+ * @users:     references: the file's (until UNMAP_GRANT_REF or close)
+ *             and one per VMA that maps it
+ * @fm:        the core's map; freed, with this struct, by its release
+ * @index:     first page index in the file (constant)
+ * @count:     number of grants (constant)
+ * @readonly:  mapped without write access; sticky once set (priv->lock)
+ * @nr_vmas:   VMAs (pieces after splits, copies after fork) mapping the
+ *             grants; atomic because fork copies run under another mm
+ * @vm_start:  user address of page 0 while mapped on PV (priv->lock)
+ * @notifier:  tears the grants down when the user mapping goes (PV only)
+ * @notifier_on: @notifier is registered (priv->lock in mmap, mmap lock
+ *             in the VMA close that removes it)
+ * @unmap_lock: protects @notify and serialises the unmap paths, so the
+ *             notify byte is cleared while its page is still mapped
+ * @notify:    UNMAP_NOTIFY state
+ */
+struct gntdev_map {
+	refcount_t users;
+	struct gntcore_fmap *fm;
+	unsigned long index;
+	unsigned int count;
+	bool readonly;
+	atomic_t nr_vmas;
+	unsigned long vm_start;
+	struct mmu_interval_notifier notifier;
+	bool notifier_on;
+	struct mutex unmap_lock;
+	struct gntdev_notify notify;
+};
+
+extern struct gntcore_stats gntdev_stats;
+extern bool gntdev_use_ptemod;
+
+void gntdev_put_map(struct gntdev_map *map);
+void gntdev_unmap_range(struct gntdev_map *map, unsigned int first,
+			unsigned int n);
+int gntdev_mmap(struct file *file, struct vm_area_struct *vma);
+struct gntdev_map *gntdev_vma_to_map(struct vm_area_struct *vma,
+				     struct file *file);
+long gntdev_ioctl_grant_copy(void __user *arg, bool compat);
+
+/* Per-call cap on MAP_GRANT_REF (module parameter "limit"). */
+extern unsigned int gntdev_limit;
+
+#endif /* _XEN_GNTDEV_PRIV_H */

@@ -1,2 +1,287 @@
 // SPDX-License-Identifier: GPL-2.0
+/*
+ * xen-gntdev: mmap() of a reserved range, and everything that tears the
+ * resulting mapping down.
+ *
+ * Two paths, chosen once at load time:
+ *
+ *  - PV guests (gntdev_use_ptemod): Xen writes the grant mappings straight
+ *    into the process's page tables (GNTMAP_contains_pte, with each PTE's
+ *    machine address), and the kernel addresses of the placeholder pages
+ *    are mapped too (by the core). An MMU interval notifier covering the
+ *    VMA unmaps the grants of any part of it the mm invalidates (munmap,
+ *    MAP_FIXED over it, process exit), before the page tables go. One
+ *    mapping of a range at a time; VM_DONTCOPY keeps fork from copying it.
+ *
+ *  - Auto-translated guests (PVH, HVM): the grants are mapped once onto
+ *    the placeholder pages, which are then inserted into the VMA like any
+ *    page. They stay mapped until the range's last reference goes.
+ *
+ * Defined behaviour: a second mmap() of a range already mapped on PV,
+ * or a writable mmap() of a range whose grants are mapped read-only, is
+ * EINVAL; an mmap()
+ * while an earlier unmap of the range is still in flight is EAGAIN
+ * (libxengnttab retries). Partial munmap() and MAP_FIXED over part of a
+ * mapping unmap exactly the pages concerned; the rest stay usable.
+ * mremap() is refused (EINVAL). A read-only mapping cannot be made
+ * writable with mprotect().
+ *
+ * Lifetime: every VMA (pieces after a split, copies after fork on
+ * auto-translated guests) holds a reference to its gntdev_map.
+ */
+#include <linux/mm.h>
+#include <linux/mmu_notifier.h>
+#include <xen/events.h>
+#include <xen/features.h>
+#include <xen/grant_table.h>
+#include <asm/xen/page.h>
+
+#include <xen/gntdev.h>
 #include "gntdev.h"
+
+static const struct vm_operations_struct gntdev_vmops;
+
+/**
+ * gntdev_vma_to_map() - the map behind a VMA of this driver
+ * @vma:  a VMA of the current mm (mmap lock held)
+ * @file: the gntdev file it must belong to
+ *
+ * Return: the map, or NULL if @vma is not a mapping of @file.
+ */
+struct gntdev_map *gntdev_vma_to_map(struct vm_area_struct *vma,
+				     struct file *file)
+{
+	if (vma->vm_ops != &gntdev_vmops || vma->vm_file != file)
+		return NULL;
+	return vma->vm_private_data;
+}
+
+/**
+ * gntdev_unmap_range() - unmap pages [@first, @first + @n) of a map
+ * @map:   the map
+ * @first: first page
+ * @n:     number of pages
+ *
+ * Clears the notify byte first if it lies in the range and its page is
+ * still mapped. Pages not mapped are skipped. Does not wait for the
+ * unmaps to complete.
+ */
+void gntdev_unmap_range(struct gntdev_map *map, unsigned int first,
+			unsigned int n)
+{
+	struct gntcore_fmap *fm = map->fm;
+
+	mutex_lock(&map->unmap_lock);
+	if (map->notify.flags & UNMAP_NOTIFY_CLEAR_BYTE) {
+		unsigned int pg = map->notify.addr >> PAGE_SHIFT;
+
+		/* The kernel mapping of a read-only grant is read-only. */
+		if (pg >= first && pg - first < n && !map->readonly &&
+		    atomic_read(&fm->state[pg]) == GNTCORE_PAGE_MAPPED) {
+			u8 *va = pfn_to_kaddr(page_to_pfn(fm->pages[pg]));
+
+			WRITE_ONCE(va[map->notify.addr & ~PAGE_MASK], 0);
+			map->notify.flags &= ~UNMAP_NOTIFY_CLEAR_BYTE;
+		}
+	}
+	gntcore_fmap_unmap(fm, first, n);
+	mutex_unlock(&map->unmap_lock);
+}
+
+static void gntdev_vma_open(struct vm_area_struct *vma)
+{
+	struct gntdev_map *map = vma->vm_private_data;
+
+	refcount_inc(&map->users);
+	atomic_inc(&map->nr_vmas);
+}
+
+static void gntdev_vma_close(struct vm_area_struct *vma)
+{
+	struct gntdev_map *map = vma->vm_private_data;
+
+	/*
+	 * The notifier has already unmapped this VMA's pages; the last VMA
+	 * takes the notifier away. Mmap lock held for writing here, so
+	 * this cannot race gntdev_mmap() for the same mm.
+	 */
+	if (atomic_dec_and_test(&map->nr_vmas) && map->notifier_on) {
+		mmu_interval_notifier_remove(&map->notifier);
+		map->notifier_on = false;
+	}
+	vma->vm_private_data = NULL;
+	gntdev_put_map(map);
+}
+
+static int gntdev_vma_mremap(struct vm_area_struct *vma)
+{
+	return -EINVAL;
+}
+
+/* Lets get_user_pages() find the page behind a PV grant PTE. */
+static struct page *gntdev_vma_find_special_page(struct vm_area_struct *vma,
+						 unsigned long addr)
+{
+	struct gntdev_map *map = vma->vm_private_data;
+
+	return map->fm->pages[(addr - map->vm_start) >> PAGE_SHIFT];
+}
+
+static const struct vm_operations_struct gntdev_vmops = {
+	.open = gntdev_vma_open,
+	.close = gntdev_vma_close,
+	.mremap = gntdev_vma_mremap,
+	.find_special_page = gntdev_vma_find_special_page,
+};
+
+static bool gntdev_invalidate(struct mmu_interval_notifier *mn,
+			      const struct mmu_notifier_range *range,
+			      unsigned long cur_seq)
+{
+	struct gntdev_map *map = container_of(mn, struct gntdev_map, notifier);
+	unsigned long end = map->vm_start + ((unsigned long)map->count << PAGE_SHIFT);
+	unsigned long mstart = max(range->start, map->vm_start);
+	unsigned long mend = min(range->end, end);
+
+	/* Unmapping takes a mutex and may allocate. */
+	if (!mmu_notifier_range_blockable(range))
+		return false;
+	mmu_interval_set_seq(mn, cur_seq);
+	if (mstart < mend)
+		gntdev_unmap_range(map, (mstart - map->vm_start) >> PAGE_SHIFT,
+				   (mend - mstart) >> PAGE_SHIFT);
+	return true;
+}
+
+static const struct mmu_interval_notifier_ops gntdev_mn_ops = {
+	.invalidate = gntdev_invalidate,
+};
+
+/* apply_to_page_range() callback: tell Xen where each grant's PTE is. */
+static int gntdev_set_pte_op(pte_t *pte, unsigned long addr, void *data)
+{
+	struct gntdev_map *map = data;
+	unsigned int i = (addr - map->vm_start) >> PAGE_SHIFT;
+	struct gnttab_map_grant_ref *op = &map->fm->map_ops[i];
+	/* guest_avail0 asks Xen to mark the PTE special (pte_special()). */
+	u32 flags = GNTMAP_host_map | GNTMAP_application_map |
+		    GNTMAP_contains_pte | (1 << _GNTMAP_guest_avail0);
+
+	if (map->readonly)
+		flags |= GNTMAP_readonly;
+	gntcore_fmap_set_op(map->fm, i, arbitrary_virt_to_machine(pte).maddr,
+			    flags, op->ref, op->dom);
+	return 0;
+}
+
+#ifdef CONFIG_X86
+static int gntdev_pte_mkspecial(pte_t *pte, unsigned long addr, void *data)
+{
+	set_pte_at(&init_mm, addr, pte, pte_mkspecial(*pte));
+	return 0;
+}
+#endif
+
+/* Must hold priv->lock and the mmap lock for writing. */
+static int gntdev_mmap_pv(struct gntdev_map *map, struct vm_area_struct *vma)
+{
+	unsigned long len = vma->vm_end - vma->vm_start;
+	int err;
+
+	map->vm_start = vma->vm_start;
+	err = mmu_interval_notifier_insert_locked(&map->notifier, vma->vm_mm,
+						  vma->vm_start, len,
+						  &gntdev_mn_ops);
+	if (err)
+		return err;
+
+	err = apply_to_page_range(vma->vm_mm, vma->vm_start, len,
+				  gntdev_set_pte_op, map);
+	if (!err)
+		err = gntcore_fmap_map(map->fm,
+				       map->readonly ? GNTMAP_readonly : 0);
+	if (err) {
+		mmu_interval_notifier_remove(&map->notifier);
+		return err;
+	}
+	map->notifier_on = true;
+
+#ifdef CONFIG_X86
+	/* Older Xen cannot set the special bit itself. */
+	if (!xen_feature(XENFEAT_gnttab_map_avail_bits))
+		apply_to_page_range(vma->vm_mm, vma->vm_start, len,
+				    gntdev_pte_mkspecial, NULL);
+#endif
+	return 0;
+}
+
+/* Must hold priv->lock and the mmap lock for writing. */
+static int gntdev_mmap_auto(struct gntdev_map *map, struct vm_area_struct *vma)
+{
+	struct gntcore_fmap *fm = map->fm;
+	bool mapped_here = false;
+	unsigned int i;
+	int err;
+
+	/* The first mmap() maps the grants; later ones share them. */
+	if (atomic_read(&fm->live) != fm->count) {
+		for (i = 0; i < fm->count; i++)
+			gntcore_fmap_set_op(fm, i, 0,
+					    map->readonly ? GNTMAP_readonly : 0,
+					    fm->map_ops[i].ref,
+					    fm->map_ops[i].dom);
+		err = gntcore_fmap_map(fm, map->readonly ? GNTMAP_readonly : 0);
+		if (err)
+			return err;
+		mapped_here = true;
+	}
+	err = vm_map_pages_zero(vma, fm->pages, fm->count);
+	if (err && mapped_here)
+		gntdev_unmap_range(map, 0, map->count);
+	return err;
+}
+
+int gntdev_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct gntdev_priv *priv = file->private_data;
+	unsigned long index = vma->vm_pgoff;
+	unsigned long count = vma_pages(vma);
+	struct gntdev_map *map;
+	int err = -EINVAL;
+
+	if (!(vma->vm_flags & VM_SHARED))
+		return -EINVAL;
+
+	mutex_lock(&priv->lock);
+	map = index <= GNTDEV_MAX_INDEX ? mtree_load(&priv->maps, index) : NULL;
+	if (!map || map->index != index || map->count != count)
+		goto out_unlock;
+	if (gntdev_use_ptemod && atomic_read(&map->nr_vmas))
+		goto out_unlock;
+	/* Write access is chosen by the mmap() that maps the grants. */
+	if (!atomic_read(&map->fm->live))
+		map->readonly = !(vma->vm_flags & VM_WRITE);
+	else if ((vma->vm_flags & VM_WRITE) && map->readonly)
+		goto out_unlock;
+
+	vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP | VM_MIXEDMAP);
+	if (map->readonly)
+		vm_flags_clear(vma, VM_MAYWRITE);
+	if (gntdev_use_ptemod) {
+		vm_flags_set(vma, VM_DONTCOPY);
+		err = gntdev_mmap_pv(map, vma);
+	} else {
+		err = gntdev_mmap_auto(map, vma);
+	}
+	if (err)
+		goto out_unlock;
+
+	/* Only a mapping that worked gets our VMA callbacks. */
+	refcount_inc(&map->users);
+	atomic_inc(&map->nr_vmas);
+	vma->vm_private_data = map;
+	vma->vm_ops = &gntdev_vmops;
+out_unlock:
+	mutex_unlock(&priv->lock);
+	return err;
+}

@@ -29,15 +29,18 @@ static inline void vm_flags_clear(struct vm_area_struct *vma, vm_flags_t flags)
 #endif
 
 /*
- * The symbol namespace of the core's API. XEN_GNT_NS_IMPORT() is what a
- * device module states to use it.
+ * The symbol namespace of the core's API, for EXPORT_SYMBOL_NS_GPL() and
+ * MODULE_IMPORT_NS(): a string literal from 6.13 on, a bare identifier
+ * (which those macros stringify) before.
  */
 #ifdef XEN_GNT_NS_IS_STRING
-#define XEN_GNT_EXPORT(sym) EXPORT_SYMBOL_NS_GPL(sym, "XEN_GNTCORE")
-#define XEN_GNT_NS_IMPORT() MODULE_IMPORT_NS("XEN_GNTCORE")
+#define XEN_GNTCORE_NS "XEN_GNTCORE"
 #else
-#define XEN_GNT_EXPORT(sym) EXPORT_SYMBOL_NS_GPL(sym, XEN_GNTCORE)
-#define XEN_GNT_NS_IMPORT() MODULE_IMPORT_NS(XEN_GNTCORE)
+#define XEN_GNTCORE_NS XEN_GNTCORE
 #endif
+
+/* Shorthands for the core's users. */
+#define XEN_GNT_EXPORT(sym) EXPORT_SYMBOL_NS_GPL(sym, XEN_GNTCORE_NS)
+#define XEN_GNT_NS_IMPORT() MODULE_IMPORT_NS(XEN_GNTCORE_NS)
 
 #endif /* _XEN_GNT_COMPAT_H */

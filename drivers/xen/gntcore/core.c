@@ -62,7 +62,7 @@ void gntcore_stats_register(struct gntcore_stats *st)
 	st->dir = debugfs_create_dir(st->name, gntcore_debugfs_root);
 	debugfs_create_file("stats", 0400, st->dir, st, &gntcore_stats_fops);
 }
-XEN_GNT_EXPORT(gntcore_stats_register);
+EXPORT_SYMBOL_NS_GPL(gntcore_stats_register, XEN_GNTCORE_NS);
 
 /**
  * gntcore_stats_unregister() - remove a module's counters from debugfs
@@ -73,7 +73,7 @@ void gntcore_stats_unregister(struct gntcore_stats *st)
 	debugfs_remove_recursive(st->dir);
 	st->dir = NULL;
 }
-XEN_GNT_EXPORT(gntcore_stats_unregister);
+EXPORT_SYMBOL_NS_GPL(gntcore_stats_unregister, XEN_GNTCORE_NS);
 
 static int __init gntcore_init(void)
 {

@@ -136,7 +136,7 @@ err:
 	gntcore_fmap_free(fm);
 	return NULL;
 }
-XEN_GNT_EXPORT(gntcore_fmap_alloc);
+EXPORT_SYMBOL_NS_GPL(gntcore_fmap_alloc, XEN_GNTCORE_NS);
 
 /**
  * gntcore_fmap_set_op() - describe how page @i is to be mapped
@@ -164,13 +164,13 @@ void gntcore_fmap_set_op(struct gntcore_fmap *fm, unsigned int i,
 	gnttab_set_unmap_op(&fm->unmap_ops[i], host_addr, gntmap_flags,
 			    INVALID_GRANT_HANDLE);
 }
-XEN_GNT_EXPORT(gntcore_fmap_set_op);
+EXPORT_SYMBOL_NS_GPL(gntcore_fmap_set_op, XEN_GNTCORE_NS);
 
 void gntcore_fmap_get(struct gntcore_fmap *fm)
 {
 	refcount_inc(&fm->users);
 }
-XEN_GNT_EXPORT(gntcore_fmap_get);
+EXPORT_SYMBOL_NS_GPL(gntcore_fmap_get, XEN_GNTCORE_NS);
 
 /**
  * gntcore_fmap_put() - drop a reference; the last one frees the map
@@ -196,7 +196,7 @@ void gntcore_fmap_put(struct gntcore_fmap *fm)
 	gntcore_fmap_free(fm);
 	module_put(owner);
 }
-XEN_GNT_EXPORT(gntcore_fmap_put);
+EXPORT_SYMBOL_NS_GPL(gntcore_fmap_put, XEN_GNTCORE_NS);
 
 static int gntcore_gntst_to_errno(s16 status)
 {
@@ -372,7 +372,7 @@ int gntcore_fmap_map(struct gntcore_fmap *fm, u32 gntmap_flags)
 	gntcore_stat_add(st, GNTCORE_STAT_LIVE_MAPS, fm->count);
 	return 0;
 }
-XEN_GNT_EXPORT(gntcore_fmap_map);
+EXPORT_SYMBOL_NS_GPL(gntcore_fmap_map, XEN_GNTCORE_NS);
 
 static void gntcore_unmap_done(int result, struct gntab_unmap_queue_data *q)
 {
@@ -470,4 +470,4 @@ unsigned int gntcore_fmap_unmap(struct gntcore_fmap *fm, unsigned int first,
 		gntcore_fmap_unmap_run(fm, end - run, run);
 	return claimed + run;
 }
-XEN_GNT_EXPORT(gntcore_fmap_unmap);
+EXPORT_SYMBOL_NS_GPL(gntcore_fmap_unmap, XEN_GNTCORE_NS);

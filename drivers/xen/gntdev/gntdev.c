@@ -35,8 +35,7 @@
 
 unsigned int gntdev_limit = 64 * 1024;
 module_param_named(limit, gntdev_limit, uint, 0644);
-MODULE_PARM_DESC(limit,
-	"Maximum number of grants that may be mapped by one mapping request");
+MODULE_PARM_DESC(limit, "Maximum number of grants mapped by one MAP_GRANT_REF");
 
 struct gntcore_stats gntdev_stats = { .name = "gntdev" };
 bool gntdev_use_ptemod;
@@ -408,4 +407,4 @@ module_exit(gntdev_exit);
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("Xen grant device: map other domains' grants into processes");
 MODULE_VERSION(XEN_GNT_VERSION);
-XEN_GNT_NS_IMPORT();
+MODULE_IMPORT_NS(XEN_GNTCORE_NS);

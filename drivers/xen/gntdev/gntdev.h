@@ -25,7 +25,7 @@
  * @max_grants: cap on @nr_grants (SET_MAX_GRANTS)
  */
 struct gntdev_priv {
-	struct mutex lock;
+	struct mutex lock; /* see above */
 	struct maple_tree maps;
 	unsigned long nr_grants;
 	unsigned long max_grants;
@@ -71,7 +71,7 @@ struct gntdev_map {
 	unsigned long vm_start;
 	struct mmu_interval_notifier notifier;
 	bool notifier_on;
-	struct mutex unmap_lock;
+	struct mutex unmap_lock; /* see above */
 	struct gntdev_notify notify;
 };
 

@@ -4,7 +4,7 @@
  * grant another Xen domain access to them.
  *
  * xen-gnt's own header, with the same ABI as Linux's
- * include/uapi/xen/gntalloc.h (asserted by tools/testing/selftests/xen).
+ * own uapi header of the same name (asserted by tools/testing/selftests/xen).
  *
  * Every page is a unit of its own: any contiguous run of allocated pages
  * of one file, even one made by several ALLOC_GREF calls, can be mmap()ed

@@ -4,7 +4,7 @@
  * Xen domain into the calling process.
  *
  * This header is xen-gnt's own. Its ABI (ioctl numbers, structure sizes
- * and field offsets) is identical to Linux's include/uapi/xen/gntdev.h so
+ * and field offsets) is identical to Linux's own uapi header of the same name so
  * that libxengnttab and every other existing client work unchanged; a test
  * in tools/testing/selftests/xen asserts this against the system header.
  *

@@ -95,14 +95,39 @@ static int gntdev_copy_pin(struct gntdev_copy_batch *b, unsigned long addr,
 	return 0;
 }
 
+/* Fill in the grant side(s) of @op for bytes [@done, @done + len). */
+static void gntdev_copy_set_foreign(struct gnttab_copy *op,
+				    struct gntdev_grant_copy_segment *seg,
+				    unsigned int done)
+{
+	if (seg->flags & GNTCOPY_source_gref) {
+		op->source.u.ref = seg->source.foreign.ref;
+		op->source.domid = seg->source.foreign.domid;
+		op->source.offset = seg->source.foreign.offset + done;
+		op->flags |= GNTCOPY_source_gref;
+	}
+	if (seg->flags & GNTCOPY_dest_gref) {
+		op->dest.u.ref = seg->dest.foreign.ref;
+		op->dest.domid = seg->dest.foreign.domid;
+		op->dest.offset = seg->dest.foreign.offset + done;
+		op->flags |= GNTCOPY_dest_gref;
+	}
+}
+
+/*
+ * Queue the ops of one segment: one when both sides are grants, else one
+ * per page the local side touches (at most two). On error nothing of the
+ * segment stays queued.
+ */
 static int gntdev_copy_add_seg(struct gntdev_copy_batch *b,
 			       struct gntdev_grant_copy_segment *seg,
 			       unsigned int idx, bool compat)
 {
 	bool src_local = !(seg->flags & GNTCOPY_source_gref);
 	bool dst_local = !(seg->flags & GNTCOPY_dest_gref);
+	unsigned int first_op = b->nr_ops, done = 0;
+	struct gnttab_copy *op;
 	unsigned long virt;
-	unsigned int done = 0;
 
 	if (seg->flags & ~(GNTCOPY_source_gref | GNTCOPY_dest_gref))
 		return -EINVAL;
@@ -113,14 +138,21 @@ static int gntdev_copy_add_seg(struct gntdev_copy_batch *b,
 		return -EINVAL;
 	if (!dst_local && seg->dest.foreign.offset + seg->len > XEN_PAGE_SIZE)
 		return -EINVAL;
+	seg->status = GNTST_okay;
+
+	if (!src_local && !dst_local) {
+		op = &b->ops[b->nr_ops];
+		memset(op, 0, sizeof(*op));
+		gntdev_copy_set_foreign(op, seg, 0);
+		op->len = seg->len;
+		b->op_seg[b->nr_ops++] = idx;
+		return 0;
+	}
 
 	virt = (unsigned long)(src_local ? seg->source.virt : seg->dest.virt);
 	if (compat)
 		virt = (u32)virt;
-	seg->status = GNTST_okay;
-
-	while (done < seg->len || (!done && !seg->len)) {
-		struct gnttab_copy *op = &b->ops[b->nr_ops];
+	do {
 		unsigned long addr = virt + done;
 		unsigned int off = addr & ~XEN_PAGE_MASK;
 		unsigned int len = min_t(unsigned int, seg->len - done,
@@ -128,38 +160,27 @@ static int gntdev_copy_add_seg(struct gntdev_copy_batch *b,
 		struct page *page;
 		int ret;
 
-		memset(op, 0, sizeof(*op));
-		if (src_local || dst_local) {
-			ret = gntdev_copy_pin(b, addr, dst_local, &page);
-			if (ret)
-				return ret;
+		ret = gntdev_copy_pin(b, addr, dst_local, &page);
+		if (ret) {
+			b->nr_ops = first_op;
+			return ret;
 		}
+		op = &b->ops[b->nr_ops];
+		memset(op, 0, sizeof(*op));
+		gntdev_copy_set_foreign(op, seg, done);
 		if (src_local) {
 			op->source.u.gmfn = xen_page_to_gfn(page);
 			op->source.domid = DOMID_SELF;
 			op->source.offset = off;
 		} else {
-			op->source.u.ref = seg->source.foreign.ref;
-			op->source.domid = seg->source.foreign.domid;
-			op->source.offset = seg->source.foreign.offset + done;
-			op->flags |= GNTCOPY_source_gref;
-		}
-		if (dst_local) {
 			op->dest.u.gmfn = xen_page_to_gfn(page);
 			op->dest.domid = DOMID_SELF;
 			op->dest.offset = off;
-		} else {
-			op->dest.u.ref = seg->dest.foreign.ref;
-			op->dest.domid = seg->dest.foreign.domid;
-			op->dest.offset = seg->dest.foreign.offset + done;
-			op->flags |= GNTCOPY_dest_gref;
 		}
 		op->len = len;
 		b->op_seg[b->nr_ops++] = idx;
 		done += len;
-		if (!len)
-			break;
-	}
+	} while (done < seg->len);
 	return 0;
 }
 

@@ -98,17 +98,21 @@ static void gntdev_vma_open(struct vm_area_struct *vma)
 
 static void gntdev_vma_close(struct vm_area_struct *vma)
 {
+	struct gntdev_priv *priv = vma->vm_file->private_data;
 	struct gntdev_map *map = vma->vm_private_data;
 
 	/*
 	 * The notifier has already unmapped this VMA's pages; the last VMA
-	 * takes the notifier away. Mmap lock held for writing here, so
-	 * this cannot race gntdev_mmap() for the same mm.
+	 * takes the notifier away. priv->lock (same order as in mmap: mmap
+	 * lock, then priv->lock) keeps another process sharing the file
+	 * from mapping the range again before the notifier is gone.
 	 */
+	mutex_lock(&priv->lock);
 	if (atomic_dec_and_test(&map->nr_vmas) && map->notifier_on) {
 		mmu_interval_notifier_remove(&map->notifier);
 		map->notifier_on = false;
 	}
+	mutex_unlock(&priv->lock);
 	vma->vm_private_data = NULL;
 	gntdev_put_map(map);
 }

@@ -67,6 +67,8 @@ abi-check:
 	$(MAKE) -C tools/testing/selftests/xen abi-check
 
 -include tools/testing/xen-vm/targets.mk
+-include tools/bench/bench.mk
+include Documentation/docs.mk
 
 style:
 	@tools/style.sh
@@ -89,5 +91,7 @@ help:
 	@echo "  make bench             benchmarks: ours vs in-tree in the same boot"
 	@echo "  make abi-check         assert our uapi headers match the system's, byte for byte"
 	@echo "  make style             checkpatch and clang-format"
+	@echo "  make htmldocs          the documentation (Sphinx) into out/htmldocs"
+	@echo "  make deb               the Debian package xen-gnt-dkms into out/deb"
 	@echo "  make sparse            W=1 + sparse (C=2) builds for every installed kernel"
 	@echo "  make clean"

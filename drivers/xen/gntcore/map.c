@@ -46,20 +46,20 @@ struct gntcore_unmap_req {
 
 static void gntcore_fmap_free(struct gntcore_fmap *fm)
 {
-	unsigned int i, keep = 0;
+	unsigned int i, keep = 0, dead = 0;
 
-	if (fm->pages) {
+	/* pages[] is all set or all NULL (gnttab_alloc_pages() failed). */
+	if (fm->pages && fm->pages[0]) {
 		/* Never give back a placeholder Xen may still map. */
 		for (i = 0; i < fm->count; i++) {
-			if (!fm->pages[i])
-				continue;
 			if (atomic_read(&fm->state[i]) == GNTCORE_PAGE_DEAD)
-				continue;
-			fm->pages[keep++] = fm->pages[i];
+				dead++;
+			else
+				fm->pages[keep++] = fm->pages[i];
 		}
-		if (keep < fm->count && fm->state)
+		if (dead)
 			pr_err("leaking %u page(s) whose grant unmap failed\n",
-			       fm->count - keep);
+			       dead);
 		if (keep)
 			gnttab_free_pages(keep, fm->pages);
 	}

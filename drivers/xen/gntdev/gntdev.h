@@ -50,7 +50,8 @@ struct gntdev_notify {
  * @fm:        the core's map; freed, with this struct, by its release
  * @index:     first page index in the file (constant)
  * @count:     number of grants (constant)
- * @readonly:  mapped without write access; sticky once set (priv->lock)
+ * @readonly:  grants mapped without write access; chosen by the mmap()
+ *             that maps them, fixed while any page is mapped (priv->lock)
  * @nr_vmas:   VMAs (pieces after splits, copies after fork) mapping the
  *             grants; atomic because fork copies run under another mm
  * @vm_start:  user address of page 0 while mapped on PV (priv->lock)

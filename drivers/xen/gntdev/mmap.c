@@ -10,7 +10,10 @@
  *    machine address), and the kernel addresses of the placeholder pages
  *    are mapped too (by the core). An MMU interval notifier covering the
  *    VMA unmaps the grants of any part of it the mm invalidates (munmap,
- *    MAP_FIXED over it, process exit), before the page tables go. One
+ *    MAP_FIXED over it, process exit), before the page tables go. Like
+ *    Linux's driver, it does so for every invalidation, whatever its
+ *    cause: an mprotect() or madvise(MADV_DONTNEED) over the range also
+ *    unmaps the grants, and later accesses there fault (SIGBUS). One
  *    mapping of a range at a time; VM_DONTCOPY keeps fork from copying it.
  *
  *  - Auto-translated guests (PVH, HVM): the grants are mapped once onto

@@ -21,7 +21,8 @@
  * IOCTL_GNTALLOC_ALLOC_GREF - allocate @count zeroed pages and grant them.
  *
  * On success @index is the file offset at which the pages can be mmap()ed
- * (MAP_SHARED only) and @gref_ids holds one grant reference per page.
+ * (MAP_SHARED only: EINVAL otherwise; ENOENT if the range is not
+ * allocated) and @gref_ids holds one grant reference per page.
  * Nothing is left allocated on failure. Errors: EINVAL for a @count of 0,
  * unknown @flags or a bad @domid; ENOSPC over the global or per-file page
  * limit or when the grant table is full; ENOMEM; EFAULT.
@@ -69,7 +70,8 @@ struct ioctl_gntalloc_dealloc_gref {
 
 /*
  * IOCTL_GNTALLOC_SET_UNMAP_NOTIFY - act when the page holding @index is
- * no longer mapped by any process of ours: clear the byte at @index
+ * released, i.e. deallocated (DEALLOC_GREF, or the file closed) and no
+ * longer mapped by any process of ours: clear the byte at @index
  * (UNMAP_NOTIFY_CLEAR_BYTE) and/or signal @event_channel_port
  * (UNMAP_NOTIFY_SEND_EVENT). A second call replaces the first. Errors:
  * EINVAL for unknown action bits or a bad event channel; ENOENT if the

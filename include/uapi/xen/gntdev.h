@@ -35,9 +35,10 @@ struct ioctl_gntdev_grant_ref {
  * made here: the grants are mapped, in one batch, by mmap(). The range
  * stays reserved until IOCTL_GNTDEV_UNMAP_GRANT_REF and the last munmap().
  *
- * Errors: EINVAL if @count is 0 or above the per-call limit; ENOSPC if the
- * file's grant cap (IOCTL_GNTDEV_SET_MAX_GRANTS) would be exceeded;
- * ENOMEM; EFAULT.
+ * Errors: EINVAL if @count is 0 or above the per-call limit (module
+ * parameter "limit"), or a domid is reserved (>= DOMID_FIRST_RESERVED);
+ * ENOSPC if the file's grant cap (IOCTL_GNTDEV_SET_MAX_GRANTS) would be
+ * exceeded or its offset space is full; ENOMEM; EFAULT.
  */
 #define IOCTL_GNTDEV_MAP_GRANT_REF \
 _IOC(_IOC_NONE, 'G', 0, sizeof(struct ioctl_gntdev_map_grant_ref))
@@ -59,8 +60,9 @@ struct ioctl_gntdev_map_grant_ref {
  * IOCTL_GNTDEV_UNMAP_GRANT_REF - release a range reserved by MAP_GRANT_REF.
  *
  * The file stops referring to the range; pages still mmap()ed stay
- * mapped until munmap(). Errors: ENOENT if no range starts at @index
- * with exactly @count pages.
+ * mapped until munmap(). As in Linux, a @count of 0 matches the range
+ * starting at @index whatever its size. Errors: EINVAL if @index is not
+ * page aligned; ENOENT if no range starts at @index with @count pages.
  */
 #define IOCTL_GNTDEV_UNMAP_GRANT_REF \
 _IOC(_IOC_NONE, 'G', 1, sizeof(struct ioctl_gntdev_unmap_grant_ref))
@@ -79,8 +81,9 @@ struct ioctl_gntdev_unmap_grant_ref {
 /*
  * IOCTL_GNTDEV_GET_OFFSET_FOR_VADDR - find the range behind a mapping.
  *
- * Errors: EINVAL unless @vaddr is the start of a gntdev mapping of this
- * file.
+ * @vaddr may be any address inside a mapping; the answer is the whole
+ * range the mapping was made from (even after a partial munmap()).
+ * Errors: EINVAL unless @vaddr lies in a gntdev mapping of this file.
  */
 #define IOCTL_GNTDEV_GET_OFFSET_FOR_VADDR \
 _IOC(_IOC_NONE, 'G', 2, sizeof(struct ioctl_gntdev_get_offset_for_vaddr))
@@ -100,9 +103,9 @@ struct ioctl_gntdev_get_offset_for_vaddr {
 
 /*
  * IOCTL_GNTDEV_SET_MAX_GRANTS - cap the number of grants this file may
- * have reserved at once. Errors: EINVAL if @count is 0 or above the
- * module's limit; EBUSY if more grants than @count are already reserved.
- * (Linux's in-tree driver answers ENOTTY; libxengnttab accepts both.)
+ * have reserved at once (no cap until set). Errors: EINVAL if @count is
+ * 0; EBUSY if more grants than @count are already reserved. (Linux's
+ * in-tree driver answers ENOTTY; libxengnttab accepts both.)
  */
 #define IOCTL_GNTDEV_SET_MAX_GRANTS \
 _IOC(_IOC_NONE, 'G', 3, sizeof(struct ioctl_gntdev_set_max_grants))
@@ -165,10 +168,11 @@ struct gntdev_grant_copy_segment {
 /*
  * IOCTL_GNTDEV_GRANT_COPY - copy between local memory and foreign grants.
  *
- * Each segment gets its own status. The ioctl fails as a whole with
- * EINVAL when a segment has both sides local or a grant side crossing a
- * page, and EFAULT on a bad user buffer; the statuses of segments already
- * processed are still written back.
+ * Each segment gets its own status. The ioctl stops with EINVAL at a
+ * segment that has both sides local, a grant side crossing a page or
+ * unknown flags; with EFAULT on a bad user buffer; with EINTR when the
+ * process is killed; ENOMEM. The statuses of the segments processed
+ * before are still written back.
  */
 #define IOCTL_GNTDEV_GRANT_COPY \
 	_IOC(_IOC_NONE, 'G', 8, sizeof(struct ioctl_gntdev_grant_copy))

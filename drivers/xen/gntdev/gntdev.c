@@ -4,8 +4,11 @@
  * calling process. Drop-in for Linux's in-tree driver of the same name.
  *
  * Objects and lifetimes:
- *  - struct gntdev_priv, one per open file, freed at release. Its maple
- *    tree maps page indexes to the ranges reserved by MAP_GRANT_REF.
+ *  - struct gntdev_priv, one per open file, freed at release. Its rbtree
+ *    holds the ranges reserved by MAP_GRANT_REF, by page index: lookups
+ *    are O(log n) however many maps a file has (xenstored keeps one per
+ *    guest). New ranges go above the highest one; only once the index
+ *    space is used up is a gap searched for, in index order.
  *  - struct gntdev_map, one per MAP_GRANT_REF. References: the file's
  *    (dropped by UNMAP_GRANT_REF or release) and one per VMA mapping it
  *    (mmap.c). When the last goes, its pages are unmapped; the core's
@@ -90,6 +93,80 @@ void gntdev_put_map(struct gntdev_map *map)
 	gntcore_fmap_put(map->fm);
 }
 
+/**
+ * gntdev_find_map() - the range of a file that holds page @index
+ * @priv:  the file
+ * @index: a page index
+ *
+ * Must hold priv->lock. Return: the map, or NULL.
+ */
+struct gntdev_map *gntdev_find_map(struct gntdev_priv *priv,
+				   unsigned long index)
+{
+	struct rb_node *n = priv->maps.rb_node;
+
+	lockdep_assert_held(&priv->lock);
+	while (n) {
+		struct gntdev_map *map = rb_entry(n, struct gntdev_map, node);
+
+		if (index < map->index)
+			n = n->rb_left;
+		else if (index - map->index >= map->count)
+			n = n->rb_right;
+		else
+			return map;
+	}
+	return NULL;
+}
+
+/*
+ * Give @map a free range of indexes and link it in. Must hold priv->lock.
+ * Return: 0, or -ENOSPC when no gap of map->count pages is left.
+ */
+static int gntdev_insert_map(struct gntdev_priv *priv, struct gntdev_map *map)
+{
+	struct rb_node **link = &priv->maps.rb_node, *parent = NULL, *n;
+	unsigned long start = priv->next_index;
+
+	lockdep_assert_held(&priv->lock);
+	if (start > GNTDEV_MAX_INDEX + 1 - map->count) {
+		/* Rare: the space above is used up; first fit from 0. */
+		start = 0;
+		for (n = rb_first(&priv->maps); n; n = rb_next(n)) {
+			struct gntdev_map *m = rb_entry(n, struct gntdev_map, node);
+
+			if (m->index - start >= map->count)
+				break;
+			start = m->index + m->count;
+		}
+		if (start > GNTDEV_MAX_INDEX + 1 - map->count)
+			return -ENOSPC;
+	}
+	map->index = start;
+	while (*link) {
+		parent = *link;
+		if (start < rb_entry(parent, struct gntdev_map, node)->index)
+			link = &parent->rb_left;
+		else
+			link = &parent->rb_right;
+	}
+	rb_link_node(&map->node, parent, link);
+	rb_insert_color(&map->node, &priv->maps);
+	priv->next_index = max(priv->next_index, start + map->count);
+	priv->nr_grants += map->count;
+	return 0;
+}
+
+/* Unlink @map from its file. Must hold priv->lock. */
+static void gntdev_remove_map(struct gntdev_priv *priv, struct gntdev_map *map)
+{
+	lockdep_assert_held(&priv->lock);
+	rb_erase(&map->node, &priv->maps);
+	priv->nr_grants -= map->count;
+	if (RB_EMPTY_ROOT(&priv->maps))
+		priv->next_index = 0;
+}
+
 static int gntdev_open(struct inode *inode, struct file *file)
 {
 	struct gntdev_priv *priv;
@@ -98,7 +175,7 @@ static int gntdev_open(struct inode *inode, struct file *file)
 	if (!priv)
 		return -ENOMEM;
 	mutex_init(&priv->lock);
-	mt_init_flags(&priv->maps, MT_FLAGS_ALLOC_RANGE);
+	priv->maps = RB_ROOT;
 	priv->max_grants = ULONG_MAX;
 	file->private_data = priv;
 	gntcore_stat_inc(&gntdev_stats, GNTCORE_STAT_LIVE_OBJECTS);
@@ -108,13 +185,11 @@ static int gntdev_open(struct inode *inode, struct file *file)
 static int gntdev_release(struct inode *inode, struct file *file)
 {
 	struct gntdev_priv *priv = file->private_data;
-	struct gntdev_map *map;
-	unsigned long index = 0;
+	struct gntdev_map *map, *next;
 
 	/* No VMA refers to the file any more: nothing else can reach priv. */
-	mt_for_each(&priv->maps, map, index, ULONG_MAX)
+	rbtree_postorder_for_each_entry_safe(map, next, &priv->maps, node)
 		gntdev_put_map(map);
-	mtree_destroy(&priv->maps);
 	kfree(priv);
 	gntcore_stat_dec(&gntdev_stats, GNTCORE_STAT_LIVE_OBJECTS);
 	return 0;
@@ -126,7 +201,6 @@ static long gntdev_ioctl_map_grant_ref(struct gntdev_priv *priv,
 	struct ioctl_gntdev_map_grant_ref op;
 	struct ioctl_gntdev_grant_ref *refs;
 	struct gntdev_map *map;
-	unsigned long start;
 	unsigned int i;
 	long ret;
 
@@ -159,21 +233,15 @@ static long gntdev_ioctl_map_grant_ref(struct gntdev_priv *priv,
 	ret = -ENOSPC;
 	if (op.count > priv->max_grants - priv->nr_grants)
 		goto out_unlock;
-	ret = mtree_alloc_range(&priv->maps, &start, map, op.count, 0,
-				GNTDEV_MAX_INDEX, GFP_KERNEL);
-	if (ret) {
-		ret = ret == -EBUSY ? -ENOSPC : ret;
+	ret = gntdev_insert_map(priv, map);
+	if (ret)
 		goto out_unlock;
-	}
-	map->index = start;
-	priv->nr_grants += op.count;
 	mutex_unlock(&priv->lock);
 
-	op.index = (u64)start << PAGE_SHIFT;
+	op.index = (u64)map->index << PAGE_SHIFT;
 	if (copy_to_user(&u->index, &op.index, sizeof(op.index))) {
 		mutex_lock(&priv->lock);
-		mtree_erase(&priv->maps, start);
-		priv->nr_grants -= op.count;
+		gntdev_remove_map(priv, map);
 		mutex_unlock(&priv->lock);
 		gntdev_put_map(map);
 		ret = -EFAULT;
@@ -204,14 +272,13 @@ static long gntdev_ioctl_unmap_grant_ref(struct gntdev_priv *priv,
 	index = op.index >> PAGE_SHIFT;
 
 	mutex_lock(&priv->lock);
-	map = index <= GNTDEV_MAX_INDEX ? mtree_load(&priv->maps, index) : NULL;
+	map = gntdev_find_map(priv, index);
 	/* As in Linux, a count of 0 matches whatever range starts there. */
 	if (!map || map->index != index || (op.count && op.count != map->count)) {
 		mutex_unlock(&priv->lock);
 		return -ENOENT;
 	}
-	mtree_erase(&priv->maps, index);
-	priv->nr_grants -= map->count;
+	gntdev_remove_map(priv, map);
 	mutex_unlock(&priv->lock);
 
 	gntdev_put_map(map);
@@ -284,7 +351,7 @@ static long gntdev_ioctl_set_unmap_notify(struct gntdev_priv *priv,
 
 	index = op.index >> PAGE_SHIFT;
 	mutex_lock(&priv->lock);
-	map = index <= GNTDEV_MAX_INDEX ? mtree_load(&priv->maps, index) : NULL;
+	map = gntdev_find_map(priv, index);
 	ret = -ENOENT;
 	if (!map)
 		goto out_unlock;

@@ -5,7 +5,7 @@
 #ifndef _XEN_GNTDEV_PRIV_H
 #define _XEN_GNTDEV_PRIV_H
 
-#include <linux/maple_tree.h>
+#include <linux/rbtree.h>
 #include <linux/mmu_notifier.h>
 #include <linux/mutex.h>
 #include <linux/refcount.h>
@@ -17,16 +17,18 @@
 
 /**
  * struct gntdev_priv - one open file of /dev/xen/gntdev
- * @lock:       protects @maps, @nr_grants, @max_grants and the maps'
- *              @vma and @readonly fields
- * @maps:       page index -> struct gntdev_map, one range per map
- *              (maple tree, its own lock nested inside @lock)
+ * @lock:       protects @maps, @next_index, @nr_grants, @max_grants and
+ *              the maps' @node, @vm_start and @readonly fields
+ * @maps:       the file's ranges (struct gntdev_map), by page index; they
+ *              never overlap
+ * @next_index: every index from here on is free (allocation hint)
  * @nr_grants:  grants reserved by MAP_GRANT_REF and not yet released
  * @max_grants: cap on @nr_grants (SET_MAX_GRANTS)
  */
 struct gntdev_priv {
 	struct mutex lock; /* see above */
-	struct maple_tree maps;
+	struct rb_root maps;
+	unsigned long next_index;
 	unsigned long nr_grants;
 	unsigned long max_grants;
 };
@@ -45,6 +47,7 @@ struct gntdev_notify {
 
 /**
  * struct gntdev_map - the grants of one MAP_GRANT_REF call
+ * @node:      in priv->maps while the file refers to the range
  * @users:     references: the file's (until UNMAP_GRANT_REF or close)
  *             and one per VMA that maps it
  * @fm:        the core's map; freed, with this struct, by its release
@@ -63,6 +66,7 @@ struct gntdev_notify {
  * @notify:    UNMAP_NOTIFY state
  */
 struct gntdev_map {
+	struct rb_node node;
 	refcount_t users;
 	struct gntcore_fmap *fm;
 	unsigned long index;
@@ -82,6 +86,8 @@ extern bool gntdev_use_ptemod;
 void gntdev_put_map(struct gntdev_map *map);
 void gntdev_unmap_range(struct gntdev_map *map, unsigned int first,
 			unsigned int n);
+struct gntdev_map *gntdev_find_map(struct gntdev_priv *priv,
+				   unsigned long index);
 int gntdev_mmap(struct file *file, struct vm_area_struct *vma);
 struct gntdev_map *gntdev_vma_to_map(struct vm_area_struct *vma,
 				     struct file *file);

@@ -260,7 +260,7 @@ int gntdev_mmap(struct file *file, struct vm_area_struct *vma)
 		return -EINVAL;
 
 	mutex_lock(&priv->lock);
-	map = index <= GNTDEV_MAX_INDEX ? mtree_load(&priv->maps, index) : NULL;
+	map = gntdev_find_map(priv, index);
 	if (!map || map->index != index || map->count != count)
 		goto out_unlock;
 	if (gntdev_use_ptemod && atomic_read(&map->nr_vmas))

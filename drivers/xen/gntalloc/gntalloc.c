@@ -1,5 +1,601 @@
 // SPDX-License-Identifier: GPL-2.0
+/*
+ * xen-gntalloc: /dev/xen/gntalloc, pages of ours shared with another
+ * domain through grant references, for user space (libxengntshr,
+ * libxenvchan).
+ *
+ * A process allocates pages (ALLOC_GREF), gives their grant references to
+ * the peer, mmap()s them at the returned offset, may ask to be told when
+ * they are no longer mapped (SET_UNMAP_NOTIFY), and usually deallocates
+ * them at once (DEALLOC_GREF): the pages live on while mapped.
+ *
+ * Objects and lifetimes:
+ *  - struct gntalloc_file, one per open file, lives until release(); every
+ *    VMA holds a reference to the file, so it outlives all its mappings.
+ *  - struct gntalloc_page, one per page: every page is a unit of its own,
+ *    whatever ALLOC_GREF call made it. It holds a count of users: the
+ *    file's, from allocation to DEALLOC_GREF or release(), and one per VMA
+ *    covering it (mmap.c). The last user gone, the page is released:
+ *    notification carried out, grant revoked through the core (which keeps
+ *    the memory while the peer still maps it), structure freed.
+ *  - The file's xarray indexes its pages by page offset, from allocation
+ *    to release; a deallocated page no longer counts as allocated, but
+ *    stays there while mapped, so the VMA callbacks find it.
+ *
+ * Limits: the module parameters limit (pages held by all files together)
+ * and file_limit (by one file); a page counts against both from
+ * allocation to release. Page indexes are never reused within a file.
+ *
+ * Locks: gf->lock (a mutex per file) protects the file and all its pages;
+ * it nests inside the mmap lock and nothing copies to or from user space
+ * under it. The global page count is an atomic, charged before allocating.
+ */
+#include <linux/atomic.h>
+#include <linux/compat.h>
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/mm.h>
 #include <linux/module.h>
-#include <xen/gntcore.h>
+#include <linux/moduleparam.h>
+#include <linux/mutex.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/xarray.h>
+#include <xen/events.h>
+#include <xen/gntalloc.h>
+#include <xen/xen.h>
+
+#include "gntalloc.h"
+
+static unsigned int gntalloc_limit = 65536;
+module_param_named(limit, gntalloc_limit, uint, 0644);
+MODULE_PARM_DESC(limit,
+		 "Maximum number of pages held by all gntalloc files together");
+
+static unsigned int gntalloc_file_limit = 16384;
+module_param_named(file_limit, gntalloc_file_limit, uint, 0644);
+MODULE_PARM_DESC(file_limit,
+		 "Maximum number of pages held by one open gntalloc file");
+
+/* Pages held by all files, from allocation to release. */
+static atomic_long_t gntalloc_nr_pages = ATOMIC_LONG_INIT(0);
+
+struct gntcore_stats gntalloc_stats = { .name = "gntalloc" };
+
+#define GNTALLOC_NOTIFY_ALL (UNMAP_NOTIFY_CLEAR_BYTE | UNMAP_NOTIFY_SEND_EVENT)
+
+/* Charge @count pages against the global limit, or fail with nothing done. */
+static bool gntalloc_charge(unsigned int count)
+{
+	unsigned long max = READ_ONCE(gntalloc_limit);
+	long cur = atomic_long_read(&gntalloc_nr_pages);
+
+	do {
+		if (count > max || (unsigned long)cur > max - count)
+			return false;
+	} while (!atomic_long_try_cmpxchg(&gntalloc_nr_pages, &cur,
+					  cur + count));
+	return true;
+}
+
+static void gntalloc_uncharge(unsigned long count)
+{
+	atomic_long_sub(count, &gntalloc_nr_pages);
+}
+
+/**
+ * gntalloc_range_allocated() - whether a range is allocated on the file
+ * @gf:    the file
+ * @first: index of the first page
+ * @count: number of pages
+ *
+ * Must hold gf->lock.
+ *
+ * Return: true if every page of [@first, @first + @count) is allocated
+ * and not deallocated; false for an empty range.
+ */
+bool gntalloc_range_allocated(struct gntalloc_file *gf, unsigned long first,
+			      unsigned long count)
+{
+	struct gntalloc_page *p;
+	unsigned long i;
+
+	lockdep_assert_held(&gf->lock);
+	if (!count || count > gf->nr_allocated || first >= GNTALLOC_MAX_PGOFF ||
+	    count > GNTALLOC_MAX_PGOFF - first)
+		return false;
+	for (i = 0; i < count; i++) {
+		p = xa_load(&gf->pages, first + i);
+		if (!p || !p->allocated)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Release a page whose last user is gone: carry out its notification,
+ * revoke its grant (the core keeps the memory while the peer maps it) and
+ * free it. The byte is cleared before the event is sent, so the peer sees
+ * it cleared when it wakes up.
+ */
+static void gntalloc_release_page(struct gntalloc_file *gf,
+				  struct gntalloc_page *p)
+{
+	u8 *kaddr;
+
+	lockdep_assert_held(&gf->lock);
+	xa_erase(&gf->pages, p->pgoff);
+	gf->nr_pages--;
+
+	if (p->notify_action & UNMAP_NOTIFY_CLEAR_BYTE) {
+		kaddr = page_address(p->gp.page);
+		WRITE_ONCE(kaddr[p->notify_offset], 0);
+	}
+	if (p->notify_action & UNMAP_NOTIFY_SEND_EVENT) {
+		notify_remote_via_evtchn(p->notify_port);
+		evtchn_put(p->notify_port);
+	}
+
+	gntcore_revoke(&gntalloc_stats, &p->gp);
+	kfree(p);
+	gntcore_stat_dec(&gntalloc_stats, GNTCORE_STAT_LIVE_OBJECTS);
+	gntalloc_uncharge(1);
+}
+
+/**
+ * gntalloc_put_page() - drop one user of a page, releasing it if last
+ * @gf: the file
+ * @p:  the page
+ *
+ * Must hold gf->lock.
+ */
+void gntalloc_put_page(struct gntalloc_file *gf, struct gntalloc_page *p)
+{
+	lockdep_assert_held(&gf->lock);
+	if (!--p->users)
+		gntalloc_release_page(gf, p);
+}
+
+/* Must hold gf->lock. Deallocate a page: the file gives up its user. */
+static void gntalloc_dealloc_page(struct gntalloc_file *gf,
+				  struct gntalloc_page *p)
+{
+	lockdep_assert_held(&gf->lock);
+	p->allocated = false;
+	gf->nr_allocated--;
+	gntalloc_put_page(gf, p);
+}
+
+/*
+ * Take @count pages off the per-file and global limits and reserve their
+ * indexes, or fail with nothing done. Returns the first index in *@first.
+ */
+static int gntalloc_reserve(struct gntalloc_file *gf, unsigned int count,
+			    unsigned long *first)
+{
+	unsigned long max = READ_ONCE(gntalloc_file_limit);
+	int ret = -ENOSPC;
+
+	mutex_lock(&gf->lock);
+	if (count > max || gf->nr_pages > max - count)
+		goto out;
+	if (count > GNTALLOC_MAX_PGOFF - gf->next_pgoff)
+		goto out;
+	if (!gntalloc_charge(count))
+		goto out;
+	gf->nr_pages += count;
+	*first = gf->next_pgoff;
+	gf->next_pgoff += count;
+	ret = 0;
+out:
+	mutex_unlock(&gf->lock);
+	return ret;
+}
+
+static void gntalloc_unreserve(struct gntalloc_file *gf, unsigned int count)
+{
+	mutex_lock(&gf->lock);
+	gf->nr_pages -= count;
+	mutex_unlock(&gf->lock);
+	gntalloc_uncharge(count);
+}
+
+/* Allocate the per-page structures, pointed at through their descriptors. */
+static int gntalloc_new_pages(struct gntcore_gpage **gp, unsigned int count,
+			      unsigned long first)
+{
+	struct gntalloc_page *p;
+	unsigned int i;
+
+	for (i = 0; i < count; i++) {
+		p = kzalloc(sizeof(*p), GFP_KERNEL);
+		if (!p)
+			goto err;
+		p->pgoff = first + i;
+		gp[i] = &p->gp;
+		gntcore_stat_inc(&gntalloc_stats, GNTCORE_STAT_LIVE_OBJECTS);
+	}
+	return 0;
+
+err:
+	while (i--) {
+		kfree(container_of(gp[i], struct gntalloc_page, gp));
+		gntcore_stat_dec(&gntalloc_stats, GNTCORE_STAT_LIVE_OBJECTS);
+	}
+	return -ENOMEM;
+}
+
+static void gntalloc_free_pages(struct gntcore_gpage **gp, unsigned int count)
+{
+	unsigned int i;
+
+	for (i = 0; i < count; i++) {
+		kfree(container_of(gp[i], struct gntalloc_page, gp));
+		gntcore_stat_dec(&gntalloc_stats, GNTCORE_STAT_LIVE_OBJECTS);
+	}
+}
+
+static void gntalloc_revoke_pages(struct gntcore_gpage **gp, unsigned int count)
+{
+	unsigned int i;
+
+	for (i = 0; i < count; i++)
+		gntcore_revoke(&gntalloc_stats, gp[i]);
+}
+
+/* Reserve the xarray slots, so that storing the pages later cannot fail. */
+static int gntalloc_reserve_slots(struct gntalloc_file *gf, unsigned long first,
+				  unsigned int count)
+{
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < count; i++) {
+		ret = xa_reserve(&gf->pages, first + i, GFP_KERNEL);
+		if (ret)
+			goto err;
+	}
+	return 0;
+
+err:
+	while (i--)
+		xa_release(&gf->pages, first + i);
+	return ret;
+}
+
+/* Must hold gf->lock. Store the pages in their reserved slots. */
+static int gntalloc_commit(struct gntalloc_file *gf, struct gntcore_gpage **gp,
+			   unsigned long first, unsigned int count)
+{
+	struct gntalloc_page *p;
+	unsigned int i;
+	int ret;
+
+	lockdep_assert_held(&gf->lock);
+	for (i = 0; i < count; i++) {
+		p = container_of(gp[i], struct gntalloc_page, gp);
+		p->users = 1;
+		p->allocated = true;
+		ret = xa_err(xa_store(&gf->pages, first + i, p, GFP_KERNEL));
+		if (ret)
+			goto err;
+	}
+	gf->nr_allocated += count;
+	return 0;
+
+err:
+	/* Erasing a stored or still reserved slot empties it alike. */
+	for (i = 0; i < count; i++)
+		xa_erase(&gf->pages, first + i);
+	return ret;
+}
+
+/*
+ * IOCTL_GNTALLOC_ALLOC_GREF. Only the fixed part of the structure is
+ * copied in (16 bytes), so 32-bit callers, whose structure is shorter,
+ * share this code.
+ */
+static long gntalloc_ioctl_alloc(struct gntalloc_file *gf,
+				 struct ioctl_gntalloc_alloc_gref __user *uarg)
+{
+	struct ioctl_gntalloc_alloc_gref op;
+	struct gntcore_gpage **gp;
+	unsigned long first;
+	unsigned int i;
+	u32 *ids;
+	int ret;
+
+	if (copy_from_user(&op, uarg,
+			   offsetof(struct ioctl_gntalloc_alloc_gref,
+				    gref_ids)))
+		return -EFAULT;
+	if (!op.count || (op.flags & ~GNTALLOC_FLAG_WRITABLE) ||
+	    op.domid >= DOMID_FIRST_RESERVED)
+		return -EINVAL;
+
+	ret = gntalloc_reserve(gf, op.count, &first);
+	if (ret)
+		return ret;
+
+	/* Sized by the caller, within limits the administrator may raise. */
+	ret = -ENOMEM;
+	gp = kvcalloc(op.count, sizeof(*gp), GFP_KERNEL | __GFP_NOWARN);
+	if (!gp)
+		goto err_unreserve;
+	ids = kvcalloc(op.count, sizeof(*ids), GFP_KERNEL | __GFP_NOWARN);
+	if (!ids)
+		goto err_free_gp;
+	ret = gntalloc_new_pages(gp, op.count, first);
+	if (ret)
+		goto err_free_ids;
+	ret = gntcore_grant_pages(&gntalloc_stats, gp, op.count, op.domid,
+				  !(op.flags & GNTALLOC_FLAG_WRITABLE));
+	if (ret)
+		goto err_free_pages;
+	ret = gntalloc_reserve_slots(gf, first, op.count);
+	if (ret)
+		goto err_revoke;
+
+	for (i = 0; i < op.count; i++)
+		ids[i] = gp[i]->ref;
+	op.index = (u64)first << PAGE_SHIFT;
+	ret = -EFAULT;
+	if (copy_to_user(&uarg->index, &op.index, sizeof(op.index)) ||
+	    copy_to_user(uarg->gref_ids, ids, op.count * sizeof(*ids)))
+		goto err_release_slots;
+
+	mutex_lock(&gf->lock);
+	ret = gntalloc_commit(gf, gp, first, op.count);
+	mutex_unlock(&gf->lock);
+	if (ret)
+		goto err_revoke;
+
+	kvfree(ids);
+	kvfree(gp);
+	return 0;
+
+err_release_slots:
+	for (i = 0; i < op.count; i++)
+		xa_release(&gf->pages, first + i);
+err_revoke:
+	gntalloc_revoke_pages(gp, op.count);
+err_free_pages:
+	gntalloc_free_pages(gp, op.count);
+err_free_ids:
+	kvfree(ids);
+err_free_gp:
+	kvfree(gp);
+err_unreserve:
+	gntalloc_unreserve(gf, op.count);
+	return ret;
+}
+
+/* IOCTL_GNTALLOC_DEALLOC_GREF: all of the range, or nothing. */
+static long
+gntalloc_ioctl_dealloc(struct gntalloc_file *gf,
+		       struct ioctl_gntalloc_dealloc_gref __user *uarg)
+{
+	struct ioctl_gntalloc_dealloc_gref op;
+	unsigned long first, i;
+	int ret = 0;
+
+	if (copy_from_user(&op, uarg,
+			   offsetofend(struct ioctl_gntalloc_dealloc_gref,
+				       count)))
+		return -EFAULT;
+	if (!op.count)
+		return -EINVAL;
+	if (offset_in_page(op.index) ||
+	    op.index >> PAGE_SHIFT >= GNTALLOC_MAX_PGOFF)
+		return -ENOENT;
+	first = op.index >> PAGE_SHIFT;
+
+	mutex_lock(&gf->lock);
+	if (!gntalloc_range_allocated(gf, first, op.count)) {
+		ret = -ENOENT;
+		goto out;
+	}
+	for (i = 0; i < op.count; i++)
+		gntalloc_dealloc_page(gf, xa_load(&gf->pages, first + i));
+out:
+	mutex_unlock(&gf->lock);
+	return ret;
+}
+
+/* IOCTL_GNTALLOC_SET_UNMAP_NOTIFY: replaces the page's earlier request. */
+static long
+gntalloc_ioctl_notify(struct gntalloc_file *gf,
+		      struct ioctl_gntalloc_unmap_notify __user *uarg)
+{
+	struct ioctl_gntalloc_unmap_notify op;
+	struct gntalloc_page *p;
+	unsigned long pgoff;
+	int ret = 0;
+
+	if (copy_from_user(&op, uarg, sizeof(op)))
+		return -EFAULT;
+	if (op.action & ~GNTALLOC_NOTIFY_ALL)
+		return -EINVAL;
+	if (op.index >> PAGE_SHIFT >= GNTALLOC_MAX_PGOFF)
+		return -ENOENT;
+	pgoff = op.index >> PAGE_SHIFT;
+
+	mutex_lock(&gf->lock);
+	if (!gntalloc_range_allocated(gf, pgoff, 1)) {
+		ret = -ENOENT;
+		goto out;
+	}
+	p = xa_load(&gf->pages, pgoff);
+	/* Take the new channel first: it may be the one already held. */
+	if ((op.action & UNMAP_NOTIFY_SEND_EVENT) &&
+	    evtchn_get(op.event_channel_port)) {
+		ret = -EINVAL;
+		goto out;
+	}
+	if (p->notify_action & UNMAP_NOTIFY_SEND_EVENT)
+		evtchn_put(p->notify_port);
+	p->notify_action = op.action;
+	p->notify_offset = offset_in_page(op.index);
+	p->notify_port = op.event_channel_port;
+out:
+	mutex_unlock(&gf->lock);
+	return ret;
+}
+
+static long gntalloc_ioctl(struct file *filp, unsigned int cmd,
+			   unsigned long arg)
+{
+	struct gntalloc_file *gf = filp->private_data;
+	void __user *uarg = (void __user *)arg;
+
+	switch (cmd) {
+	case IOCTL_GNTALLOC_ALLOC_GREF:
+		return gntalloc_ioctl_alloc(gf, uarg);
+	case IOCTL_GNTALLOC_DEALLOC_GREF:
+		return gntalloc_ioctl_dealloc(gf, uarg);
+	case IOCTL_GNTALLOC_SET_UNMAP_NOTIFY:
+		return gntalloc_ioctl_notify(gf, uarg);
+	default:
+		return -ENOIOCTLCMD;
+	}
+}
+
+#ifdef CONFIG_COMPAT
+/*
+ * 32-bit x86 aligns a 64-bit integer to 4 bytes only: there, the ALLOC and
+ * DEALLOC structures have no tail padding and are 20 and 12 bytes long,
+ * so their ioctl numbers, which encode the size, differ from the native
+ * ones. The fields sit at the same offsets, and the handlers copy only the
+ * fields, so translating the number is all it takes.
+ */
+struct gntalloc_compat_alloc_gref {
+	u16 domid;
+	u16 flags;
+	u32 count;
+	compat_u64 index;
+	u32 gref_ids[];
+};
+
+struct gntalloc_compat_dealloc_gref {
+	compat_u64 index;
+	u32 count;
+};
+
+/* The uapi structure declares one element of gref_ids: its size counts it. */
+#define GNTALLOC_COMPAT_ALLOC_GREF_SIZE                                \
+	ALIGN(sizeof(struct gntalloc_compat_alloc_gref) + sizeof(u32), \
+	      __alignof__(struct gntalloc_compat_alloc_gref))
+#define GNTALLOC_COMPAT_ALLOC_GREF \
+	_IOC(_IOC_NONE, 'G', 5, GNTALLOC_COMPAT_ALLOC_GREF_SIZE)
+#define GNTALLOC_COMPAT_DEALLOC_GREF \
+	_IOC(_IOC_NONE, 'G', 6, sizeof(struct gntalloc_compat_dealloc_gref))
+
+static long gntalloc_compat_ioctl(struct file *filp, unsigned int cmd,
+				  unsigned long arg)
+{
+	BUILD_BUG_ON(offsetof(struct gntalloc_compat_alloc_gref, index) !=
+		     offsetof(struct ioctl_gntalloc_alloc_gref, index));
+	BUILD_BUG_ON(offsetof(struct gntalloc_compat_alloc_gref, gref_ids) !=
+		     offsetof(struct ioctl_gntalloc_alloc_gref, gref_ids));
+	BUILD_BUG_ON(offsetof(struct gntalloc_compat_dealloc_gref, count) !=
+		     offsetof(struct ioctl_gntalloc_dealloc_gref, count));
+	BUILD_BUG_ON(IS_ENABLED(CONFIG_X86_64) &&
+		     (GNTALLOC_COMPAT_ALLOC_GREF_SIZE != 20 ||
+		      sizeof(struct gntalloc_compat_dealloc_gref) != 12));
+
+	switch (cmd) {
+	case GNTALLOC_COMPAT_ALLOC_GREF:
+		cmd = IOCTL_GNTALLOC_ALLOC_GREF;
+		break;
+	case GNTALLOC_COMPAT_DEALLOC_GREF:
+		cmd = IOCTL_GNTALLOC_DEALLOC_GREF;
+		break;
+	}
+	return gntalloc_ioctl(filp, cmd, (unsigned long)compat_ptr(arg));
+}
+#endif
+
+static int gntalloc_open(struct inode *inode, struct file *filp)
+{
+	struct gntalloc_file *gf;
+
+	gf = kzalloc(sizeof(*gf), GFP_KERNEL);
+	if (!gf)
+		return -ENOMEM;
+	mutex_init(&gf->lock);
+	xa_init(&gf->pages);
+	filp->private_data = gf;
+	return 0;
+}
+
+/*
+ * The last reference to the file is gone, so no VMA maps any of its pages
+ * any more: every page left is allocated, and the file's user is its last.
+ */
+static int gntalloc_release(struct inode *inode, struct file *filp)
+{
+	struct gntalloc_file *gf = filp->private_data;
+	struct gntalloc_page *p;
+	unsigned long idx;
+
+	mutex_lock(&gf->lock);
+	xa_for_each(&gf->pages, idx, p) {
+		if (p->allocated)
+			gntalloc_dealloc_page(gf, p);
+	}
+	mutex_unlock(&gf->lock);
+
+	xa_destroy(&gf->pages);
+	mutex_destroy(&gf->lock);
+	kfree(gf);
+	return 0;
+}
+
+static const struct file_operations gntalloc_fops = {
+	.owner = THIS_MODULE,
+	.open = gntalloc_open,
+	.release = gntalloc_release,
+	.unlocked_ioctl = gntalloc_ioctl,
+#ifdef CONFIG_COMPAT
+	.compat_ioctl = gntalloc_compat_ioctl,
+#endif
+	.mmap = gntalloc_mmap,
+};
+
+static struct miscdevice gntalloc_miscdev = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "xen/gntalloc",
+	.fops = &gntalloc_fops,
+};
+
+static int __init gntalloc_init(void)
+{
+	int ret;
+
+	if (!xen_domain())
+		return -ENODEV;
+
+	gntcore_stats_register(&gntalloc_stats);
+	ret = misc_register(&gntalloc_miscdev);
+	if (ret) {
+		pr_err("cannot register /dev/%s: %d\n", gntalloc_miscdev.name,
+		       ret);
+		gntcore_stats_unregister(&gntalloc_stats);
+		return ret;
+	}
+	return 0;
+}
+
+static void __exit gntalloc_exit(void)
+{
+	misc_deregister(&gntalloc_miscdev);
+	gntcore_stats_unregister(&gntalloc_stats);
+}
+
+module_init(gntalloc_init);
+module_exit(gntalloc_exit);
+
 MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("stub");
+MODULE_DESCRIPTION("Xen grant allocation device: share pages with a domain");
+MODULE_VERSION(XEN_GNT_VERSION);
+XEN_GNT_NS_IMPORT();

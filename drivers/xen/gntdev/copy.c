@@ -259,7 +259,8 @@ long gntdev_ioctl_grant_copy(void __user *arg, bool compat)
 		if (copy_from_user(&op, arg, sizeof(op)))
 			return -EFAULT;
 		count = op.count;
-		useg = op.segments;
+		/* The uapi struct cannot say __user; it is one. */
+		useg = (__force struct gntdev_grant_copy_segment __user *)op.segments;
 	}
 	if (!count)
 		return 0;

@@ -1,0 +1,587 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The test sequence in dom0.  Runs as PID 1 in a chroot of the host's root
+# file system (read-only 9p, tmpfs over the writable directories), started
+# by dom0-stage1.sh.  $1 is this kernel's result folder, the read-write 9p
+# share mounted at the same path as on the host; run.sh put this script,
+# lib.sh, config.sh and every other input of the boot in its inputs/.  Every step runs under a timeout; whatever happens, the script ends
+# by writing its verdict to I/O port 0xf4 (QEMU isa-debug-exit):
+# 0 = every check passed, 1 = something failed.
+#
+# Sequence (MODE=check):
+#  1. load xen-evtchn, xen-privcmd, xenfs, then the grant modules
+#  2. start xenstored, xenconsoled, xen-init-dom0
+#  3. create the PV domU; relay its console to ours; wait until it wrote
+#     data/xen-gnt-ready (it has run its own tests and started the peer agent)
+#  4. run every selftest program with XEN_GNT_PEER_DOMID=<domU>
+#  5. real clients: xenstored/xenconsoled alive, vchan-socket-proxy both ways
+#  6. tell the domU to finish (it checks its own counters), collect its
+#     output from the console log, xl destroy, stop the daemons, check our
+#     leak counters, rmmod the grant modules, save dmesg, verdict.
+# MODE=demo and MODE=bench reuse 1-3 and 6.
+
+set -u
+RES=$1
+# shellcheck source=/dev/null
+. "$RES/inputs/config.sh"
+# shellcheck source=lib.sh
+. "$VMDIR/lib.sh"
+
+export PATH=$XENBIN:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export HOME=/root LC_ALL=C
+umask 022
+
+D0=$RES/dom0
+DU=$RES/domU
+mkdir -p "$D0" "$DU" /run/xen-vm
+exec >>"$D0/init.log" 2>&1
+SETUP=$D0/setup.tap
+REAL=$D0/real-clients.tap
+TEARDOWN=$D0/teardown.tap
+DOMU_NAME=gnt-peer
+GUESTLOG=/var/log/xen/console/guest-$DOMU_NAME.log
+DOMID=
+RELAY=
+XSD_PID=
+XCD_PID=
+SEQ=0
+T_START=$SECONDS
+# vchan transfers: the helpers give up after VCHAN_IDLE s without progress;
+# dom0 stops waiting for one after VCHAN_CAP s in all.
+VCHAN_IDLE=60
+VCHAN_CAP=900
+
+say() {
+	echo "@@xen-vm: $*" > /dev/console
+	echo "$(date +%T) $*"
+}
+note_fail() {
+	echo "FAIL: $*" >> "$RES/notes.txt"
+	say "FAIL: $*"
+}
+
+# step NAME SECONDS CMD...: run CMD under a timeout, record a timeout.
+step() {
+	local name=$1 secs=$2 rc
+	shift 2
+	echo "$(date +%T) + [$name] $*"
+	timeout -k 5 "$secs" "$@"
+	rc=$?
+	if [ $rc = 124 ] || [ $rc = 137 ]; then
+		echo "dom0: $name (limit $secs s)" >> "$RES/timeouts.txt"
+		say "TIMEOUT: $name after $secs s"
+	fi
+	return $rc
+}
+
+# wait_until SECONDS CMD...: poll CMD every 0.2 s.
+wait_until() {
+	local end=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		[ $SECONDS -ge $end ] && return 1
+		sleep 0.2
+	done
+}
+
+xs_is() { [ "$(xenstore-read "$1" 2>/dev/null)" = "$2" ]; }
+domu_alive() { [ -n "$DOMID" ] && xl list "$DOMID" >/dev/null 2>&1; }
+
+# ---------------------------------------------------------------- modules
+grant_modules() {
+	if [ "$MODULES" = ours ]; then
+		echo xen-gntcore xen-gntdev xen-gntalloc
+	else
+		echo xen-gntdev xen-gntalloc
+	fi
+}
+grant_module_file() {
+	if [ "$MODULES" = ours ]; then
+		echo "$OURS_DIR/$1.ko"
+	else
+		ls "/lib/modules/$KVER/kernel/drivers/xen/$1".ko* 2>/dev/null | head -n1
+	fi
+}
+
+load_modules() {
+	local m f
+	for m in xen-evtchn xen-privcmd xenfs; do
+		if step "modprobe $m" 120 modprobe "$m"; then
+			tap_result "$SETUP" ok "dom0: load $m"
+		else
+			tap_result "$SETUP" fail "dom0: load $m"
+			return 1
+		fi
+	done
+	mount -t xenfs xenfs /proc/xen
+	for m in $(grant_modules); do
+		f=$(grant_module_file "$m")
+		if [ -n "$f" ] && step "insmod $m" 120 insmod "$f"; then
+			tap_result "$SETUP" ok "dom0: load $m ($MODULES)" "$f"
+		else
+			tap_result "$SETUP" fail "dom0: load $m ($MODULES)" "file: ${f:-not found}"
+			return 1
+		fi
+	done
+	describe_modules > "$D0/modules.txt"
+	cat "$D0/modules.txt"
+}
+
+# One line per grant module: where it came from and proof it is the one
+# running (srcversion of the file == /sys/module/NAME/srcversion).
+describe_modules() {
+	local m f name ver src live taint
+	for m in $(grant_modules); do
+		f=$(grant_module_file "$m")
+		name=${m//-/_}
+		ver=$(modinfo -F version "$f" 2>/dev/null)
+		src=$(modinfo -F srcversion "$f" 2>/dev/null)
+		live=$(cat "/sys/module/$name/srcversion" 2>/dev/null)
+		taint=$(cat "/sys/module/$name/taint" 2>/dev/null)
+		echo "$name: file=$f version=${ver:--} srcversion=${src:--}" \
+			"loaded_srcversion=${live:--} taint=${taint:--}"
+	done
+}
+
+# ---------------------------------------------------------------- toolstack
+start_toolstack() {
+	mkdir -p /run/xen /run/xenstored /run/lock /var/lib/xen /var/log/xen/console
+	if step xenstored 60 "$XENBIN/xenstored" --pid-file /run/xenstored.pid &&
+	   wait_until 30 test -s /run/xenstored.pid; then
+		XSD_PID=$(cat /run/xenstored.pid)
+		tap_result "$SETUP" ok "dom0: xenstored started"
+	else
+		tap_result "$SETUP" fail "dom0: xenstored started"
+		return 1
+	fi
+	if step xenconsoled 60 "$XENBIN/xenconsoled" --pid-file=/run/xenconsoled.pid \
+		--log=guest --log-dir=/var/log/xen/console &&
+	   wait_until 30 test -s /run/xenconsoled.pid; then
+		XCD_PID=$(cat /run/xenconsoled.pid)
+		tap_result "$SETUP" ok "dom0: xenconsoled started"
+	else
+		tap_result "$SETUP" fail "dom0: xenconsoled started"
+		return 1
+	fi
+	if step xen-init-dom0 120 "$XENBIN/xen-init-dom0"; then
+		tap_result "$SETUP" ok "dom0: xen-init-dom0"
+	else
+		tap_result "$SETUP" fail "dom0: xen-init-dom0"
+		return 1
+	fi
+}
+
+# ---------------------------------------------------------------- domU
+create_domu() {
+	local t0 cfg=/run/xen-vm/domU.cfg
+	cat > "$cfg" <<-EOF
+	name = "$DOMU_NAME"
+	type = "pv"
+	kernel = "$DOMU_KERNEL"
+	ramdisk = "$DOMU_INITRD"
+	extra = "console=hvc0 panic=-1 loglevel=5 xenvm_mode=$MODE xenvm_modules=$MODULES xenvm_tt=$TEST_TIMEOUT"
+	memory = 256
+	vcpus = 1
+	on_crash = "destroy"
+	on_reboot = "destroy"
+	EOF
+	t0=$SECONDS
+	say "creating the domU"
+	if step "xl create" 300 xl create "$cfg"; then
+		DOMID=$(xl domid "$DOMU_NAME")
+		tap_result "$SETUP" ok "dom0: xl create (domid $DOMID)"
+	else
+		tap_result "$SETUP" fail "dom0: xl create"
+		return 1
+	fi
+	say "domU created (domid $DOMID) in $((SECONDS - t0)) s"
+	setsid bash -c 'exec tail -n +1 -F "$1" 2>/dev/null |
+		sed -u -e "s/\r//g" -e "s/^/[domU] /" > /dev/console' _ "$GUESTLOG" &
+	RELAY=$!
+
+	wait_until "$DOMU_READY_TIMEOUT" domu_ready
+	if xs_is "/local/domain/$DOMID/data/xen-gnt-ready" ready; then
+		tap_result "$SETUP" ok "dom0: domU ready"
+		say "domU ready after $((SECONDS - t0)) s"
+	else
+		if domu_alive; then
+			echo "dom0: waiting for domU ready (limit $DOMU_READY_TIMEOUT s)" \
+				>> "$RES/timeouts.txt"
+			tap_result "$SETUP" fail "dom0: domU ready" "timed out"
+		else
+			tap_result "$SETUP" fail "dom0: domU ready" "the domU died"
+		fi
+		say "domU not ready after $((SECONDS - t0)) s"
+		return 1
+	fi
+}
+domu_ready() {
+	xs_is "/local/domain/$DOMID/data/xen-gnt-ready" ready && return 0
+	domu_alive || return 0	# gone: stop waiting, the caller sees it
+	return 1
+}
+
+# domu_cmd VERB ARGS...: post a command to the domU's command loop.
+domu_cmd() {
+	SEQ=$((SEQ + 1))
+	xenstore-write "/local/domain/$DOMID/data/xen-gnt-cmd" "$SEQ $*"
+}
+# domu_ack SECONDS: wait for the answer to the last command, print it.
+domu_ack() {
+	local end=$((SECONDS + $1)) a
+	while :; do
+		a=$(xenstore-read "/local/domain/$DOMID/data/xen-gnt-ack" 2>/dev/null)
+		case $a in "$SEQ "*) echo "${a#"$SEQ "}"; return 0 ;; esac
+		[ $SECONDS -ge $end ] && return 1
+		domu_alive || return 1
+		sleep 0.2
+	done
+}
+
+# ---------------------------------------------------------------- tests
+run_programs() {
+	local prog out rc t0 n=0
+	for prog in $PROGS; do n=$((n + 1)); done
+	[ $n = 0 ] && { say "no selftest programs to run in dom0"; return 0; }
+	say "dom0: running $n test programs (peer domid $DOMID)"
+	for prog in $PROGS; do
+		out=$D0/$prog.tap
+		t0=$SECONDS
+		(cd "$SELFTEST_BIN" &&
+		 XEN_GNT_PEER_DOMID=$DOMID timeout -k 5 "$TEST_TIMEOUT" "./$prog") \
+			> "$out" 2>&1 < /dev/null
+		rc=$?
+		printf '\n# xen-vm: exit=%d\n' $rc >> "$out"
+		if [ $rc = 124 ] || [ $rc = 137 ]; then
+			echo "# xen-vm: timeout after $TEST_TIMEOUT s" >> "$out"
+		fi
+		say "dom0: $prog: $(tap_count "$out" | head -n1 |
+			awk '{print $1 " passed, " $2 " failed, " $3 " skipped"}')" \
+			"($((SECONDS - t0)) s)"
+	done
+}
+
+field() { # field NAME LINE
+	local w
+	for w in $2; do
+		case $w in "$1="*) echo "${w#*=}"; return ;; esac
+	done
+}
+
+# judge_vchan LABEL BYTES DOM0_RC DOM0_LINE DOMU_RC DOMU_LINE
+# Two TAP results: dom0->domU and domU->dom0 data.
+judge_vchan() {
+	local label=$1 bytes=$2 rc0=$3 l0=$4 rcu=$5 lu=$6 res
+	local mib=$((bytes / 1048576))
+	res=fail
+	if [ "$rc0" = 0 ] && [ "$rcu" = 0 ] &&
+	   [ "$(field sent "$l0")" = "$bytes" ] &&
+	   [ "$(field received "$lu")" = "$bytes" ] &&
+	   [ "$(field rx_ok "$lu")" = yes ] &&
+	   [ "$(field tx_sum "$l0")" = "$(field rx_sum "$lu")" ]; then
+		res=ok
+	fi
+	tap_result "$REAL" $res "vchan $label: dom0->domU $mib MiB, checksum equal on both sides" \
+		"dom0 (exit $rc0): $l0" "domU (exit $rcu): $lu"
+	say "vchan $label: dom0->domU $mib MiB: $res, sum $(field tx_sum "$l0") / $(field rx_sum "$lu")," \
+		"$(field secs "$lu") s in the domU"
+	res=fail
+	if [ "$rc0" = 0 ] && [ "$rcu" = 0 ] &&
+	   [ "$(field sent "$lu")" = "$bytes" ] &&
+	   [ "$(field received "$l0")" = "$bytes" ] &&
+	   [ "$(field rx_ok "$l0")" = yes ] &&
+	   [ "$(field tx_sum "$lu")" = "$(field rx_sum "$l0")" ]; then
+		res=ok
+	fi
+	tap_result "$REAL" $res "vchan $label: domU->dom0 $mib MiB, checksum equal on both sides"
+	say "vchan $label: domU->dom0 $mib MiB: $res, sum $(field tx_sum "$lu") / $(field rx_sum "$l0")," \
+		"both ways $(field 'MiB/s' "$l0") MiB/s in dom0"
+}
+
+# wait_pid PID SECONDS: wait for a background child with a time limit.
+wait_pid() {
+	local pid=$1 end=$((SECONDS + $2))
+	while kill -0 "$pid" 2>/dev/null; do
+		if [ $SECONDS -ge $end ]; then
+			kill -9 "$pid" 2>/dev/null
+			wait "$pid" 2>/dev/null
+			return 124
+		fi
+		sleep 0.2
+	done
+	wait "$pid"
+}
+
+# dom0 is the vchan server (gntalloc side in dom0), the domU the client.
+vchan_dom0_server() {
+	local bytes=$1 path=/local/domain/0/data/xen-vm-vchan-a
+	local state=/local/domain/$DOMID/data/vchan-a-state sock=/run/xen-vm/a.sock
+	local xpid ppid rc0 rcu ack l0 lu
+	local limit=$VCHAN_IDLE
+
+	xenstore-rm "$state" 2>/dev/null
+	rm -f "$sock"
+	"$VCHAN_XFER" listen "$sock" "$bytes" 0xa1 0xa2 --timeout "$limit" \
+		> /run/xen-vm/a.out 2> /run/xen-vm/a.err &
+	xpid=$!
+	wait_until 10 test -S "$sock"
+	"$XENBIN/vchan-socket-proxy" -m server -s "$state" "$DOMID" "$path" "$sock" \
+		> /run/xen-vm/a.proxy 2>&1 &
+	ppid=$!
+	if ! wait_until 120 xs_is "$state" running; then
+		echo "dom0: vchan-socket-proxy server start (limit 120 s)" >> "$RES/timeouts.txt"
+	fi
+	domu_cmd vchan-client 0 "$path" "$bytes" 0xa2 0xa1 "$limit"
+	wait_pid $xpid $VCHAN_CAP
+	rc0=$?
+	[ $rc0 = 124 ] && echo "dom0: vchan transfer, dom0 server (limit $VCHAN_CAP s)" >> "$RES/timeouts.txt"
+	kill $ppid 2>/dev/null
+	wait $ppid 2>/dev/null
+	if ack=$(domu_ack 120); then
+		rcu=${ack%% *}
+		lu=${ack#* }
+	else
+		rcu=timeout
+		lu="no answer from the domU"
+		echo "dom0: domU answer to vchan-client (limit 120 s)" >> "$RES/timeouts.txt"
+	fi
+	l0=$(tail -n1 /run/xen-vm/a.out)
+	[ -s /run/xen-vm/a.err ] && cat /run/xen-vm/a.err /run/xen-vm/a.proxy
+	judge_vchan "dom0 server/domU client" "$bytes" "$rc0" "$l0" "$rcu" "$lu"
+}
+
+# The domU is the vchan server, dom0 the client (gntdev side in dom0).
+vchan_domu_server() {
+	local bytes=$1 path=/local/domain/$DOMID/data/xen-vm-vchan-b
+	local state=/local/domain/$DOMID/data/vchan-b-state sock=/run/xen-vm/b.sock
+	local xpid ppid rc0 rcu ack l0 lu
+	local limit=$VCHAN_IDLE
+
+	xenstore-rm "$state" 2>/dev/null
+	rm -f "$sock"
+	domu_cmd vchan-server 0 "$path" "$state" "$bytes" 0xb2 0xb1 "$limit"
+	if ! wait_until 180 xs_is "$state" running; then
+		echo "dom0: domU vchan server start (limit 180 s)" >> "$RES/timeouts.txt"
+	fi
+	"$XENBIN/vchan-socket-proxy" -m client "$DOMID" "$path" "$sock" \
+		> /run/xen-vm/b.proxy 2>&1 &
+	ppid=$!
+	"$VCHAN_XFER" connect "$sock" "$bytes" 0xb1 0xb2 --closer --timeout "$limit" \
+		> /run/xen-vm/b.out 2> /run/xen-vm/b.err &
+	xpid=$!
+	wait_pid $xpid $VCHAN_CAP
+	rc0=$?
+	[ $rc0 = 124 ] && echo "dom0: vchan transfer, domU server (limit $VCHAN_CAP s)" >> "$RES/timeouts.txt"
+	kill $ppid 2>/dev/null
+	wait $ppid 2>/dev/null
+	if ack=$(domu_ack 120); then
+		rcu=${ack%% *}
+		lu=${ack#* }
+	else
+		rcu=timeout
+		lu="no answer from the domU"
+		echo "dom0: domU answer to vchan-server (limit 120 s)" >> "$RES/timeouts.txt"
+	fi
+	l0=$(tail -n1 /run/xen-vm/b.out)
+	[ -s /run/xen-vm/b.err ] && cat /run/xen-vm/b.err /run/xen-vm/b.proxy
+	judge_vchan "domU server/dom0 client" "$bytes" "$rc0" "$l0" "$rcu" "$lu"
+}
+
+daemons_alive() { # LABEL
+	if [ -n "$XSD_PID" ] && kill -0 "$XSD_PID" 2>/dev/null &&
+	   step "xenstore-read ($1)" 60 xenstore-read /local/domain/0/name >/dev/null; then
+		tap_result "$REAL" ok "xenstored alive and answering $1"
+	else
+		tap_result "$REAL" fail "xenstored alive and answering $1"
+	fi
+	if [ -n "$XCD_PID" ] && kill -0 "$XCD_PID" 2>/dev/null; then
+		tap_result "$REAL" ok "xenconsoled alive $1"
+	else
+		tap_result "$REAL" fail "xenconsoled alive $1"
+	fi
+}
+
+# ---------------------------------------------------------------- teardown
+# Split the domU console log into the files it framed with
+# "@@BEGIN domU/NAME" ... "@@END domU/NAME".
+collect_domu_output() {
+	local prog
+	[ -f "$GUESTLOG" ] || return 0
+	tr -d '\r' < "$GUESTLOG" > "$DU/console.log"
+	awk -v dir="$DU" '
+	/@@BEGIN domU\// {
+		name = $0; sub(/.*@@BEGIN domU\//, "", name); sub(/[ \t].*/, "", name)
+		out = dir "/" name; printf "" > out; open = 1; next
+	}
+	/@@END domU\// { if (open) close(out); open = 0; next }
+	open { print >> out }
+	END {
+		if (open) print "not ok 9999 xen-vm: output ended without its END marker" >> out
+	}' "$DU/console.log"
+	# A program whose output never showed up still counts, as a failure.
+	if [ "$MODE" = check ] && [ -n "$DOMID" ]; then
+		for prog in $PROGS; do
+			[ -f "$DU/$prog.tap" ] && continue
+			printf 'TAP version 13\nnot ok 1 %s: no output from the domU\n1..1\n' \
+				"$prog" > "$DU/$prog.tap"
+		done
+		[ -f "$DU/setup.tap" ] || printf 'not ok 1 domU: no setup report\n1..1\n' > "$DU/setup.tap"
+	fi
+}
+
+# check_counters: our driver's leak counters must be zero.
+check_counters() {
+	local files bad end=$((SECONDS + 10))
+	files=$(ls /sys/kernel/debug/xen-gnt/*/stats 2>/dev/null)
+	if [ -z "$files" ]; then
+		tap_result "$TEARDOWN" fail "dom0: leak counters zero" \
+			"no /sys/kernel/debug/xen-gnt/*/stats file"
+		return
+	fi
+	while :; do
+		# shellcheck disable=SC2086
+		bad=$(awk '$1 ~ /^(live_|pending_)/ && $2 != 0 { print FILENAME ": " $1 " " $2 }' $files)
+		[ -z "$bad" ] && break
+		[ $SECONDS -ge $end ] && break
+		sleep 0.5
+	done
+	# shellcheck disable=SC2086
+	for f in $files; do echo "== $f"; cat "$f"; done > "$D0/counters.txt"
+	if [ -z "$bad" ]; then
+		tap_result "$TEARDOWN" ok "dom0: leak counters zero (live_*, pending_*)"
+	else
+		local diag=()
+		while IFS= read -r l; do diag+=("$l"); done <<<"$bad"
+		tap_result "$TEARDOWN" fail "dom0: leak counters zero (live_*, pending_*)" "${diag[@]}"
+	fi
+}
+
+stop_daemon() { # NAME PID
+	local end=$((SECONDS + 30))
+	[ -n "$2" ] || return 0
+	kill "$2" 2>/dev/null
+	while kill -0 "$2" 2>/dev/null; do
+		if [ $SECONDS -ge $end ]; then
+			echo "dom0: stopping $1 (limit 30 s)" >> "$RES/timeouts.txt"
+			kill -9 "$2" 2>/dev/null
+			sleep 0.5
+			break
+		fi
+		sleep 0.2
+	done
+}
+
+teardown() {
+	local m a
+	if [ -n "$DOMID" ] && domu_alive; then
+		say "asking the domU to finish"
+		domu_cmd finish
+		if ! a=$(domu_ack 300); then
+			echo "dom0: domU finish (limit 300 s)" >> "$RES/timeouts.txt"
+		fi
+	fi
+	collect_domu_output
+	if [ -n "$DOMID" ] && domu_alive; then
+		if step "xl destroy" 120 xl destroy "$DOMID"; then
+			tap_result "$TEARDOWN" ok "dom0: xl destroy"
+		else
+			tap_result "$TEARDOWN" fail "dom0: xl destroy"
+		fi
+	fi
+	[ -n "$RELAY" ] && kill -- -"$RELAY" 2>/dev/null
+	if [ "$MODE" = check ] && [ -n "$DOMID" ]; then
+		sleep 1
+		daemons_alive "after the domU was destroyed"
+	fi
+	stop_daemon xenconsoled "$XCD_PID"
+	stop_daemon xenstored "$XSD_PID"
+	if [ "$MODULES" = ours ]; then
+		check_counters
+	else
+		tap_result "$TEARDOWN" skip "dom0: leak counters zero (in-tree modules have none)"
+	fi
+	for m in $(grant_modules | tr ' ' '\n' | tac); do
+		[ -d "/sys/module/${m//-/_}" ] || continue
+		if step "rmmod $m" 60 rmmod "$m"; then
+			tap_result "$TEARDOWN" ok "dom0: rmmod $m"
+		else
+			tap_result "$TEARDOWN" fail "dom0: rmmod $m"
+		fi
+	done
+}
+
+finish() {
+	local v=1 sum f p s x
+	for f in "$SETUP" "$REAL" "$TEARDOWN" "$D0/demo.tap" "$D0/bench.tap"; do
+		tap_finish "$f"
+	done
+	dmesg > "$D0/dmesg.txt"
+	sum=$(summarize_results "$RES")
+	read -r p f s x <<<"$(head -n1 <<<"$sum")"
+	if [ "$f" = 0 ] && [ "$x" = 0 ]; then
+		v=0
+	fi
+	{
+		[ $v = 0 ] && echo pass || echo fail
+		echo "$p passed, $f failed, $s skipped, $x other problems"
+		tail -n +2 <<<"$sum"
+	} > "$RES/verdict.txt"
+	say "dom0 verdict: $(head -n1 "$RES/verdict.txt") ($p passed, $f failed," \
+		"$s skipped, $x other problems) after $((SECONDS - T_START)) s"
+	sync
+	printf "\\$(printf '%03o' $v)" | dd of=/dev/port bs=1 seek=244 count=1 2>/dev/null
+	sleep 2
+	poweroff -f
+}
+
+# ---------------------------------------------------------------- modes
+mode_check() {
+	run_programs
+	daemons_alive "with the domU running"
+	vchan_dom0_server "$VCHAN_BYTES"
+	vchan_domu_server "$VCHAN_BYTES"
+}
+
+mode_demo() {
+	local l
+	say "grant modules in dom0:"
+	while IFS= read -r l; do say "  $l"; done < "$D0/modules.txt"
+	REAL=$D0/demo.tap
+	vchan_dom0_server "$VCHAN_BYTES"
+	vchan_domu_server "$VCHAN_BYTES"
+}
+
+mode_bench() {
+	local rc t0=$SECONDS
+	mkdir -p "$RES/bench"
+	say "bench: $BENCH_CMD"
+	(cd "$RES/bench" &&
+	 XEN_GNT_PEER_DOMID=$DOMID BENCH_OUT=$RES/bench KVER=$KVER \
+		timeout -k 5 "$BENCH_TIMEOUT" bash -c "$BENCH_CMD") \
+		> "$RES/bench/bench.log" 2>&1 < /dev/null
+	rc=$?
+	if [ $rc = 124 ] || [ $rc = 137 ]; then
+		echo "dom0: BENCH_CMD (limit $BENCH_TIMEOUT s)" >> "$RES/timeouts.txt"
+	fi
+	if [ $rc = 0 ]; then
+		tap_result "$D0/bench.tap" ok "bench command"
+	else
+		tap_result "$D0/bench.tap" fail "bench command" "exit $rc, see bench/bench.log"
+	fi
+	say "bench: exit $rc after $((SECONDS - t0)) s"
+}
+
+# ---------------------------------------------------------------- main
+say "dom0 up: Linux $(uname -r), $MODULES grant modules, mode $MODE"
+if load_modules && start_toolstack; then
+	say "modules loaded, xenstored/xenconsoled/xen-init-dom0 up after $((SECONDS - T_START)) s"
+	if create_domu; then
+		case $MODE in
+		check) mode_check ;;
+		demo) mode_demo ;;
+		bench) mode_bench ;;
+		esac
+	fi
+fi
+teardown
+finish

@@ -1,0 +1,242 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# /init of the PV domU (busybox).  Everything it reports goes to its
+# console, which xenconsoled in dom0 logs to guest-NAME.log; a report is
+# framed by "@@BEGIN domU/FILE" and "@@END domU/FILE" lines so that dom0 can
+# cut it out exactly.  Lines starting "@@xen-vm: " are progress for the host.
+#
+#  1. load the modules listed in /etc/xen-vm/modules  -> setup.tap
+#  2. MODE=check: run every program in /selftests/progs, no peer -> PROG.tap
+#  3. start /selftests/xen_gnt_peer if present; write data/xen-gnt-ready
+#  4. serve dom0's commands from data/xen-gnt-cmd ("SEQ VERB ARGS"),
+#     answering in data/xen-gnt-ack ("SEQ RC TEXT"):
+#       vchan-client PEER PATH BYTES TXSEED RXSEED LIMIT
+#       vchan-server PEER PATH STATEPATH BYTES TXSEED RXSEED LIMIT
+#       finish: stop the peer agent, check the leak counters, rmmod,
+#               print real-clients.tap, teardown.tap, dmesg.txt
+#
+# From the kernel command line: xenvm_mode, xenvm_modules, xenvm_tt.
+
+/bin/busybox --install -s /bin
+export PATH=/bin:/usr/bin:/usr/lib/xen-4.17/bin
+mode=${xenvm_mode:-check}
+modules=${xenvm_modules:-intree}
+tt=${xenvm_tt:-120}
+
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev 2>/dev/null
+mount -t tmpfs tmpfs /tmp
+mount -t debugfs debugfs /sys/kernel/debug
+
+say() { echo "@@xen-vm: $*"; }
+uptime_s() { cut -d' ' -f1 /proc/uptime; }
+
+# tap FILE ok|fail|skip DESCRIPTION [DIAGNOSTIC]
+tap() {
+	n=$(( $(cat "$1.n" 2>/dev/null || echo 0) + 1 ))
+	echo $n > "$1.n"
+	[ -n "${4:-}" ] && echo "# $4" >> "$1"
+	case $2 in
+	ok) echo "ok $n $3" ;;
+	skip) echo "ok $n $3 # SKIP" ;;
+	*) echo "not ok $n $3" ;;
+	esac >> "$1"
+}
+tap_end() {
+	n=$(cat "$1.n" 2>/dev/null || echo 0)
+	[ "$n" -gt 0 ] && echo "1..$n" >> "$1"
+	return 0
+}
+frame() { # NAME FILE
+	echo "@@BEGIN domU/$1"
+	cat "$2"
+	echo "@@END domU/$1"
+}
+
+SETUP=/tmp/setup.tap
+REAL=/tmp/real-clients.tap
+TEARDOWN=/tmp/teardown.tap
+say "init running at $(uptime_s) s (mode $mode, $modules grant modules)"
+
+# 1. modules
+while read -r m; do
+	[ -n "$m" ] || continue
+	if insmod "/lib/modules/$m"; then
+		tap $SETUP ok "domU: insmod $m"
+	else
+		tap $SETUP fail "domU: insmod $m"
+	fi
+done < /etc/xen-vm/modules
+for d in gntdev gntalloc evtchn privcmd xenbus; do
+	if [ -c /dev/xen/$d ]; then
+		tap $SETUP ok "domU: /dev/xen/$d exists"
+	else
+		tap $SETUP fail "domU: /dev/xen/$d exists"
+	fi
+done
+tap_end $SETUP
+frame setup.tap $SETUP
+
+# 2. selftests without a peer
+if [ "$mode" = check ]; then
+	progs=$(cat /selftests/progs 2>/dev/null)
+	set -- $progs
+	say "running $# test programs"
+	for p in $progs; do
+		t0=$(cut -d. -f1 /proc/uptime)
+		echo "@@BEGIN domU/$p.tap"
+		(cd /selftests && timeout -k 5 "$tt" "./$p" 2>&1 < /dev/null)
+		rc=$?
+		t1=$(cut -d. -f1 /proc/uptime)
+		printf '\n# xen-vm: exit=%d\n' $rc
+		if [ $rc -ge 128 ] && [ $((t1 - t0)) -ge "$tt" ]; then
+			echo "# xen-vm: timeout after $tt s"
+		fi
+		echo "@@END domU/$p.tap"
+		say "$p exit $rc ($((t1 - t0)) s)"
+	done
+fi
+
+# 3. peer agent, then ready
+PEER=
+if [ "$mode" != demo ] && [ -x /selftests/xen_gnt_peer ]; then
+	/selftests/xen_gnt_peer > /tmp/peer.log 2>&1 < /dev/null &
+	PEER=$!
+	say "peer agent started (pid $PEER)"
+fi
+xenstore-write data/xen-gnt-ready ready || say "cannot write data/xen-gnt-ready"
+
+# 4. commands
+field() { # NAME LINE
+	for w in $2; do
+		case $w in "$1="*) echo "${w#*=}"; return ;; esac
+	done
+}
+
+vchan_client() { # PEER PATH BYTES TXSEED RXSEED LIMIT
+	rm -f /tmp/c.sock
+	vchan-socket-proxy -m client "$1" "$2" /tmp/c.sock > /tmp/c.proxy 2>&1 &
+	pp=$!
+	vchan-xfer connect /tmp/c.sock "$3" "$4" "$5" --closer --timeout "$6" \
+		> /tmp/c.out 2> /tmp/c.err
+	rc=$?
+	kill $pp 2>/dev/null
+	wait $pp 2>/dev/null
+	line=$(tail -n1 /tmp/c.out)
+	[ -n "$line" ] || line="no result: $(tr '\n' ' ' < /tmp/c.err) $(tr '\n' ' ' < /tmp/c.proxy)"
+	if [ $rc = 0 ]; then r=ok; else r=fail; fi
+	tap $REAL $r "domU: vchan client of dom0's server, $3 bytes each way" "$line"
+	say "vchan client: exit $rc: $line"
+	ack="$rc $line"
+}
+
+vchan_server() { # PEER PATH STATEPATH BYTES TXSEED RXSEED LIMIT
+	rm -f /tmp/s.sock
+	vchan-xfer listen /tmp/s.sock "$4" "$5" "$6" --timeout "$7" \
+		> /tmp/s.out 2> /tmp/s.err &
+	xp=$!
+	i=0
+	while [ ! -S /tmp/s.sock ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	vchan-socket-proxy -m server -s "$3" "$1" "$2" /tmp/s.sock > /tmp/s.proxy 2>&1 &
+	pp=$!
+	wait $xp
+	rc=$?
+	kill $pp 2>/dev/null
+	wait $pp 2>/dev/null
+	line=$(tail -n1 /tmp/s.out)
+	[ -n "$line" ] || line="no result: $(tr '\n' ' ' < /tmp/s.err) $(tr '\n' ' ' < /tmp/s.proxy)"
+	if [ $rc = 0 ]; then r=ok; else r=fail; fi
+	tap $REAL $r "domU: vchan server for dom0's client, $4 bytes each way" "$line"
+	say "vchan server: exit $rc: $line"
+	ack="$rc $line"
+}
+
+check_counters() {
+	files=$(ls /sys/kernel/debug/xen-gnt/*/stats 2>/dev/null)
+	if [ -z "$files" ]; then
+		tap $TEARDOWN fail "domU: leak counters zero" "no /sys/kernel/debug/xen-gnt/*/stats file"
+		return
+	fi
+	end=$(( $(cut -d. -f1 /proc/uptime) + 10 ))
+	while :; do
+		bad=$(awk '$1 ~ /^(live_|pending_)/ && $2 != 0 { print FILENAME ": " $1 " " $2 }' $files)
+		[ -z "$bad" ] && break
+		[ "$(cut -d. -f1 /proc/uptime)" -ge $end ] && break
+		sleep 0.5
+	done
+	for f in $files; do echo "== $f"; cat "$f"; done > /tmp/counters.txt
+	if [ -z "$bad" ]; then
+		tap $TEARDOWN ok "domU: leak counters zero (live_*, pending_*)"
+	else
+		echo "$bad" | sed 's/^/# /' >> $TEARDOWN
+		tap $TEARDOWN fail "domU: leak counters zero (live_*, pending_*)"
+	fi
+	frame counters.txt /tmp/counters.txt
+}
+
+finish() {
+	if [ -n "$PEER" ]; then
+		kill "$PEER" 2>/dev/null
+		i=0
+		while kill -0 "$PEER" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+		if kill -0 "$PEER" 2>/dev/null; then
+			kill -9 "$PEER"
+			tap $TEARDOWN fail "domU: peer agent exits on SIGTERM within 10 s"
+		else
+			tap $TEARDOWN ok "domU: peer agent exits on SIGTERM within 10 s"
+		fi
+		wait "$PEER" 2>/dev/null
+		frame xen_gnt_peer.log /tmp/peer.log
+	fi
+	if [ "$modules" = ours ]; then
+		check_counters
+	else
+		tap $TEARDOWN skip "domU: leak counters zero (in-tree modules have none)"
+	fi
+	for m in $(tac /etc/xen-vm/grant-modules); do
+		if rmmod "$m"; then
+			tap $TEARDOWN ok "domU: rmmod $m"
+		else
+			tap $TEARDOWN fail "domU: rmmod $m"
+		fi
+	done
+	tap_end $REAL
+	tap_end $TEARDOWN
+	[ -f $REAL ] && frame real-clients.tap $REAL
+	frame teardown.tap $TEARDOWN
+	# The whole log is slow to print on the console: only warnings and
+	# worse, unless something went wrong.
+	if dmesg | grep -qE 'BUG:|WARNING:|Oops|general protection|Call Trace' ||
+	   grep -q '^not ok' /tmp/*.tap 2>/dev/null; then
+		dmesg > /tmp/dmesg.txt
+	else
+		echo "(kernel messages of level warning and above only)" > /tmp/dmesg.txt
+		dmesg -r | grep '^<[0-4]>' >> /tmp/dmesg.txt
+	fi
+	frame dmesg.txt /tmp/dmesg.txt
+	ack="0 finished"
+}
+
+last=
+while :; do
+	cmd=$(xenstore-read data/xen-gnt-cmd 2>/dev/null)
+	if [ -n "$cmd" ] && [ "$cmd" != "$last" ]; then
+		last=$cmd
+		set -- $cmd
+		seq=$1
+		verb=$2
+		shift 2
+		ack="1 unknown command $verb"
+		case $verb in
+		vchan-client) vchan_client "$@" ;;
+		vchan-server) vchan_server "$@" ;;
+		finish) finish ;;
+		esac
+		xenstore-write data/xen-gnt-ack "$seq $ack"
+		[ "$verb" = finish ] && break
+	fi
+	sleep 0.2
+done
+say "finished"
+while :; do sleep 60; done

@@ -1,0 +1,539 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Host-side runner: boots Xen + a PV dom0 + a PV domU under QEMU (TCG) for
+# each kernel, loads the grant modules (ours or the kernel's own), runs the
+# selftests in both domains and the real-client tests, and collects the
+# results through a 9p share.  See README.md beside this file.
+#
+# Settings, from the environment or as NAME=VALUE arguments:
+#   KVERS          kernel releases (default: every one with /boot/vmlinuz-K
+#                  and /lib/modules/K/build)
+#   MODULES        ours (default) | intree
+#   MODE           check (default) | demo | bench
+#   OUT            result folder (default <repo>/out/vm)
+#   BENCH_CMD      MODE=bench: command run in dom0 (bash -c), with
+#                  BENCH_OUT, XEN_GNT_PEER_DOMID and KVER set
+#   TEST_TIMEOUT   seconds per test program (default 300)
+#   BOOT_TIMEOUT   hard limit per boot in seconds (default 900, more if
+#                  there are many test programs)
+#   VCHAN_BYTES    bytes each way per vchan test (default 1 MiB; demo 4 MiB)
+#   SELFTESTS_DIR  selftest sources (default tools/testing/selftests/xen)
+#   ALLOW_NO_SELFTESTS=1  do not fail a run that has no selftest program
+#   VM_SMP         CPUs of the emulated machine (default 2, 1 on a busy host)
+set -euo pipefail
+
+VMDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$VMDIR/../../.." && pwd)
+# shellcheck source=lib.sh
+. "$VMDIR/lib.sh"
+
+usage() {
+	sed -n '3,22p' "$0" | sed 's/^# \{0,1\}//'
+	exit "${1:-0}"
+}
+for arg in "$@"; do
+	case $arg in
+	-h|--help) usage ;;
+	KVERS=*|MODULES=*|MODE=*|OUT=*|BENCH_CMD=*|BENCH_TIMEOUT=*|TEST_TIMEOUT=*|\
+	BOOT_TIMEOUT=*|VCHAN_BYTES=*|SELFTESTS_DIR=*|ALLOW_NO_SELFTESTS=*|VM_SMP=*)
+		export "${arg?}" ;;
+	*) echo "run.sh: unknown argument '$arg'" >&2; usage 2 ;;
+	esac
+done
+
+MODE=${MODE:-check}
+MODULES=${MODULES:-ours}
+OUT=${OUT:-$REPO/out/vm}
+CACHE=$REPO/out/vm-cache
+SELFTESTS_DIR=${SELFTESTS_DIR:-$REPO/tools/testing/selftests/xen}
+TEST_TIMEOUT=${TEST_TIMEOUT:-300}
+BENCH_CMD=${BENCH_CMD:-}
+BENCH_TIMEOUT=${BENCH_TIMEOUT:-1800}
+ALLOW_NO_SELFTESTS=${ALLOW_NO_SELFTESTS:-0}
+XENBIN=/usr/lib/xen-4.17/bin
+# Two CPUs give the drivers real parallelism, but under TCG on a busy host
+# (load above the host's CPU count) two vCPU threads lose far more time to
+# preempted lock holders than they gain: use one then.
+if [ -z "${VM_SMP:-}" ]; then
+	VM_SMP=2
+	if [ "$(cut -d. -f1 /proc/loadavg)" -ge "$(nproc)" ]; then VM_SMP=1; fi
+fi
+XEN_GZ=/boot/xen-4.17-amd64.gz
+DOMU_BINS="$XENBIN/vchan-socket-proxy /usr/bin/xenstore"
+
+case $MODE in check|demo|bench) ;; *) echo "run.sh: MODE must be check, demo or bench" >&2; exit 2 ;; esac
+case $MODULES in ours|intree) ;; *) echo "run.sh: MODULES must be ours or intree" >&2; exit 2 ;; esac
+if [ "$MODE" = bench ] && [ -z "$BENCH_CMD" ]; then
+	echo "run.sh: MODE=bench needs BENCH_CMD" >&2
+	exit 2
+fi
+if [ "$MODE" = demo ]; then
+	VCHAN_BYTES=${VCHAN_BYTES:-4194304}
+else
+	VCHAN_BYTES=${VCHAN_BYTES:-1048576}
+fi
+if [[ "$OUT" != /* ]]; then OUT=$PWD/$OUT; fi
+
+T_RUN=$SECONDS
+say() { echo "$*"; }
+
+# ---------------------------------------------------------------- checks
+missing=""
+for c in qemu-system-x86_64 busybox cpio gzip xz zstd modprobe modinfo gcc make \
+	 timeout setsid /usr/bin/xenstore "$XENBIN/xl" "$XENBIN/xenstored" \
+	 "$XENBIN/xenconsoled" "$XENBIN/xen-init-dom0" "$XENBIN/vchan-socket-proxy"; do
+	command -v "$c" >/dev/null 2>&1 || missing+=" $c"
+done
+[ -f "$XEN_GZ" ] || missing+=" $XEN_GZ"
+if [ -n "$missing" ]; then
+	echo "run.sh: missing:$missing" >&2
+	echo "run.sh: run 'bash $VMDIR/install-deps.sh' first" >&2
+	exit 2
+fi
+
+if [ -z "${KVERS:-}" ]; then
+	KVERS=""
+	for f in /boot/vmlinuz-*; do
+		k=${f#/boot/vmlinuz-}
+		[ -d "/lib/modules/$k/build" ] && KVERS+="$k "
+	done
+	KVERS=$(tr ' ' '\n' <<<"$KVERS" | sed '/^$/d' | sort -V | tr '\n' ' ')
+	# demo: the newest kernel only
+	if [ "$MODE" = demo ]; then KVERS=$(tr ' ' '\n' <<<"$KVERS" | sed '/^$/d' | tail -n1); fi
+elif [ "$MODE" = demo ]; then
+	KVERS=${KVERS%% *}
+fi
+KVERS=$(echo $KVERS)
+if [ -z "$KVERS" ]; then
+	echo "run.sh: no kernel with both /boot/vmlinuz-K and /lib/modules/K/build" >&2
+	exit 2
+fi
+for k in $KVERS; do
+	if [ ! -f "/boot/vmlinuz-$k" ] || [ ! -d "/lib/modules/$k" ]; then
+		echo "run.sh: kernel $k: /boot/vmlinuz-$k or /lib/modules/$k missing" >&2
+		exit 2
+	fi
+done
+
+# "6.12.117+deb12-amd64" -> "6.12"
+kshort() { sed -E 's/^([0-9]+\.[0-9]+).*/\1/' <<<"$1"; }
+
+mkdir -p "$OUT" "$CACHE"
+GLOBAL_PROBLEMS=()
+# QEMU runs under timeout(1), in its own process group: stop it with us.
+QEMU_PID=
+on_exit() {
+	if [ -n "$QEMU_PID" ]; then
+		kill "$QEMU_PID" 2>/dev/null || true
+	fi
+}
+trap on_exit EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+SELFTEST_BIN=$OUT/selftests-bin
+
+# One run at a time per result folder.
+exec 9> "$OUT/.lock"
+if ! flock -n 9; then
+	echo "run.sh: another run is using $OUT; waiting for it"
+	flock 9
+fi
+
+# ---------------------------------------------------------------- helpers
+# The cache under out/vm-cache is shared by concurrent runs (other OUT
+# folders): its files are named after their content or source and are
+# written under a temporary name, then renamed.
+build_helpers() {
+	local src=$VMDIR/vchan-xfer.c bin
+	bin=$CACHE/bin/vchan-xfer-$(md5sum < "$src" | cut -c1-12)
+	mkdir -p "$CACHE/bin"
+	if [ ! -x "$bin" ]; then
+		gcc -O2 -Wall -static -o "$bin.$$" "$src" 2>/dev/null ||
+			gcc -O2 -Wall -o "$bin.$$" "$src"
+		mv "$bin.$$" "$bin"
+	fi
+	VCHAN_XFER=$bin
+	XEN_BIN=$CACHE/xen-4.17-amd64
+	if [ ! -f "$XEN_BIN" ] || [ "$XEN_GZ" -nt "$XEN_BIN" ]; then
+		gzip -dc "$XEN_GZ" > "$XEN_BIN.$$"
+		mv "$XEN_BIN.$$" "$XEN_BIN"
+	fi
+}
+
+# Selftest programs: PROGS (names), SELFTEST_BIN (folder), PEER_BIN.
+build_selftests() {
+	local p names
+	PROGS=""
+	PEER_BIN=""
+	rm -rf "$SELFTEST_BIN"
+	mkdir -p "$SELFTEST_BIN"
+	if [ ! -f "$SELFTESTS_DIR/Makefile" ]; then
+		say "selftests: no Makefile in $SELFTESTS_DIR: no test programs"
+		return 0
+	fi
+	say "selftests: building in $SELFTEST_BIN"
+	if ! make -C "$SELFTESTS_DIR" OUTPUT="$SELFTEST_BIN" > "$OUT/selftests-build.log" 2>&1; then
+		GLOBAL_PROBLEMS+=("selftests: build failed, see $OUT/selftests-build.log")
+		say "selftests: build FAILED (see $OUT/selftests-build.log)"
+		return 0
+	fi
+	if ! names=$(make -s -C "$SELFTESTS_DIR" OUTPUT="$SELFTEST_BIN" print-progs 2>>"$OUT/selftests-build.log"); then
+		GLOBAL_PROBLEMS+=("selftests: 'make print-progs' failed")
+		return 0
+	fi
+	for p in $names; do
+		p=${p##*/}
+		[ "$p" = xen_gnt_peer ] && continue
+		if [ -x "$SELFTEST_BIN/$p" ]; then
+			PROGS+="$p "
+		else
+			GLOBAL_PROBLEMS+=("selftests: $p listed by print-progs but not built")
+		fi
+	done
+	PROGS=$(echo $PROGS)
+	[ -x "$SELFTEST_BIN/xen_gnt_peer" ] && PEER_BIN=$SELFTEST_BIN/xen_gnt_peer
+	say "selftests: programs: ${PROGS:-none}${PEER_BIN:+ (+ peer agent xen_gnt_peer)}"
+}
+
+# resolve_mods K FILE-OR-NAME...: insmod paths, dependencies first, once each.
+resolve_mods() {
+	local k=$1 m d
+	shift
+	for m in "$@"; do
+		if [ -f "$m" ]; then
+			for d in $(modinfo -F depends "$m" | tr ',' ' '); do
+				case $d in xen_gntcore|xen_gntdev|xen_gntalloc) continue ;; esac
+				modprobe -S "$k" --show-depends "$d" | awk '$1 == "insmod" { print $2 }'
+			done
+			echo "$m"
+		else
+			modprobe -S "$k" --show-depends "$m" | awk '$1 == "insmod" { print $2 }'
+		fi
+	done | awk '!seen[$0]++'
+}
+
+# copy_mod SRC DESTDIR: copy a module, uncompressed, prints its new name.
+copy_mod() {
+	local src=$1 name
+	name=$(basename "$src")
+	case $src in
+	*.ko.xz) name=${name%.xz}; xz -dc "$src" > "$2/$name" ;;
+	*.ko.zst) name=${name%.zst}; zstd -dcq "$src" > "$2/$name" ;;
+	*.ko.gz) name=${name%.gz}; gzip -dc "$src" > "$2/$name" ;;
+	*) cp "$src" "$2/$name" ;;
+	esac
+	echo "$name"
+}
+
+# add_elf ROOT FILE [DEST]: copy FILE and its shared libraries into ROOT.
+add_elf() {
+	local root=$1 f=$2 dest=${3:-$2} lib
+	mkdir -p "$root$(dirname "$dest")"
+	cp -L "$f" "$root$dest"
+	{ ldd "$f" 2>/dev/null || true; } | awk '/=> \// { print $3 } /^\t\/[^ ]+ \(/ { print $1 }' |
+	while read -r lib; do
+		[ -f "$root$lib" ] && continue
+		mkdir -p "$root$(dirname "$lib")"
+		cp -L "$lib" "$root$lib"
+	done
+}
+
+# make_cpio DIR OUTFILE
+make_cpio() {
+	(cd "$1" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) |
+		gzip -1 > "$2.$$"
+	mv "$2.$$" "$2"
+}
+
+initramfs_base() { # DIR
+	mkdir -p "$1"/{bin,dev,proc,sys,tmp,etc,lib/modules}
+	cp /bin/busybox "$1/bin/busybox"
+	ln -s busybox "$1/bin/sh"
+	if [ "$(id -u)" = 0 ]; then
+		mknod -m 600 "$1/dev/console" c 5 1
+		mknod -m 666 "$1/dev/null" c 1 3
+	fi
+}
+
+# dom0's initramfs: busybox, the 9p modules, dom0-stage1.sh.  Cached.
+build_dom0_initrd() { # K; sets DOM0_INITRD
+	local k=$1 out dir key mods m
+	mods=$(resolve_mods "$k" 9p 9pnet_virtio virtio_pci)
+	key=$( { cat "$VMDIR/dom0-stage1.sh" "$VMDIR/run.sh"; echo "$mods"; md5sum < /bin/busybox; } |
+		md5sum | cut -c1-12)
+	out=$CACHE/$k/dom0-initrd-$key.gz
+	DOM0_INITRD=$out
+	[ -f "$out" ] && return 0
+	dir=$(mktemp -d "$CACHE/$k/dom0.XXXXXX")
+	initramfs_base "$dir"
+	mkdir -p "$dir/newroot"
+	for m in $mods; do
+		copy_mod "$m" "$dir/lib/modules"
+	done > "$dir/modules.order"
+	install -m 755 "$VMDIR/dom0-stage1.sh" "$dir/init"
+	make_cpio "$dir" "$out"
+	rm -rf "$dir"
+	# Images of other versions of the scripts, unused for a day.
+	find "$CACHE/$k" -maxdepth 1 -name 'dom0-initrd-*.gz' -mmin +1440 -delete
+}
+
+# extract_vmlinux BZIMAGE OUT: the ELF kernel inside a bzImage.
+extract_vmlinux() {
+	local bz=$1 out=$2 magic tool off
+	for magic_tool in '\x28\xb5\x2f\xfd:zstd -dcq' '\xfd\x37\x7a\x58\x5a\x00:xz -dcq' \
+			  '\x1f\x8b\x08:gzip -dcq' '\x42\x5a\x68:bzip2 -dcq' \
+			  '\x5d\x00\x00\x00:xz -dcq --format=lzma'; do
+		magic=${magic_tool%%:*}
+		tool=${magic_tool#*:}
+		for off in $( { LC_ALL=C grep -obUaP "$magic" "$bz" || true; } | cut -d: -f1 | head -n 8); do
+			tail -c +$((off + 1)) "$bz" | $tool > "$out" 2>/dev/null || true
+			if [ "$(head -c 4 "$out" | od -An -tx1 | tr -d ' ')" = 7f454c46 ]; then
+				return 0
+			fi
+		done
+	done
+	rm -f "$out"
+	return 1
+}
+
+build_domu_kernel() { # K
+	local k=$1 out=$CACHE/$1/vmlinux.gz
+	if [ -f "$out" ] && [ "$out" -nt "/boot/vmlinuz-$k" ]; then
+		return 0
+	fi
+	extract_vmlinux "/boot/vmlinuz-$k" "$CACHE/$k/vmlinux.$$" || {
+		echo "cannot extract the ELF kernel from /boot/vmlinuz-$k"
+		return 1
+	}
+	gzip -1 < "$CACHE/$k/vmlinux.$$" > "$CACHE/$k/vmlinux.gz.$$"
+	rm -f "$CACHE/$k/vmlinux.$$"
+	mv "$CACHE/$k/vmlinux.gz.$$" "$out"
+}
+
+# The domU's initramfs: busybox, modules, test programs, Xen tools.
+# Built for every run into INPUTS (not shared).
+build_domu_initrd() { # K INPUTS
+	local k=$1 out=$2/domU-initrd.gz dir mods m f p
+	local grant=()
+	dir=$(mktemp -d "$2/domU.XXXXXX")
+	initramfs_base "$dir"
+	mkdir -p "$dir/etc/xen-vm" "$dir/selftests" "$dir/usr/bin"
+	if [ "$MODULES" = ours ]; then
+		for m in xen-gntcore xen-gntdev xen-gntalloc; do
+			grant+=("$2/modules/$m.ko")
+		done
+	else
+		for m in xen-gntdev xen-gntalloc; do
+			f=$( (ls "/lib/modules/$k/kernel/drivers/xen/$m".ko* 2>/dev/null || true) | head -n1)
+			[ -n "$f" ] || { echo "no $m module for $k"; return 1; }
+			grant+=("$f")
+		done
+	fi
+	mods=$(resolve_mods "$k" xen-evtchn xen-privcmd "${grant[@]}")
+	for m in $mods; do
+		copy_mod "$m" "$dir/lib/modules"
+	done > "$dir/etc/xen-vm/modules"
+	for m in "${grant[@]}"; do
+		m=$(basename "$m"); m=${m%%.ko*}; echo "${m//-/_}"
+	done > "$dir/etc/xen-vm/grant-modules"
+
+	for f in $DOMU_BINS; do add_elf "$dir" "$f"; done
+	for m in read write watch rm ls exists list; do
+		ln -s xenstore "$dir/usr/bin/xenstore-$m"
+	done
+	add_elf "$dir" "$VCHAN_XFER" /usr/bin/vchan-xfer
+	for p in $PROGS; do add_elf "$dir" "$SELFTEST_BIN/$p" "/selftests/$p"; done
+	[ -n "$PEER_BIN" ] && add_elf "$dir" "$PEER_BIN" /selftests/xen_gnt_peer
+	echo "$PROGS" > "$dir/selftests/progs"
+	f=$(ls /lib/x86_64-linux-gnu/libgcc_s.so.1 2>/dev/null || true)
+	if [ -n "$f" ]; then
+		mkdir -p "$dir/lib/x86_64-linux-gnu"
+		cp -L "$f" "$dir/lib/x86_64-linux-gnu/"
+	fi
+	install -m 755 "$VMDIR/domU-init.sh" "$dir/init"
+	make_cpio "$dir" "$out"
+	rm -rf "$dir"
+}
+
+# stage_inputs K INPUTS: everything of the project that dom0 reads goes into
+# the result share (INPUTS is K's result folder/inputs).  dom0 has tmpfs
+# over /tmp, /run, /var/tmp, ..., so a repository or OUT under one of those
+# would be hidden on its view of the host root; the share is not.
+stage_inputs() { # K INPUTS
+	local k=$1 in=$2 p
+	mkdir -p "$in/selftests"
+	cp "$VMDIR/dom0-init.sh" "$VMDIR/lib.sh" "$in/"
+	cp "$VCHAN_XFER" "$in/vchan-xfer"
+	for p in $PROGS ${PEER_BIN:+xen_gnt_peer}; do
+		cp "$SELFTEST_BIN/$p" "$in/selftests/"
+	done
+	if [ "$MODULES" = ours ]; then
+		mkdir -p "$in/modules"
+		cp "$REPO/out/$k/modules/"xen-gnt{core,dev,alloc}.ko "$in/modules/"
+	fi
+	build_domu_kernel "$k"
+	ln -f "$CACHE/$k/vmlinux.gz" "$in/vmlinux.gz" 2>/dev/null ||
+		cp "$CACHE/$k/vmlinux.gz" "$in/vmlinux.gz"
+	build_domu_initrd "$k" "$in"
+}
+
+# Prints progress lines ("@@xen-vm: ...") from the serial log while QEMU runs.
+relay_progress() { # SHORT SERIAL QEMU_PID T0
+	local short=$1 t0=$4 line
+	tail -n +1 -F --pid="$3" "$2" 2>/dev/null |
+		sed -u -n -e 's/\r//g' -e 's/.*\[domU\] @@xen-vm: /domU: /p' -e 's/.*@@xen-vm: //p' |
+		while IFS= read -r line; do
+			printf '[%s] %4ds %s\n' "$short" $((SECONDS - t0)) "$line"
+		done
+}
+
+TOTAL_P=0
+TOTAL_F=0
+TOTAL_S=0
+FAILED_KERNELS=""
+
+# ---------------------------------------------------------------- one kernel
+run_kernel() { # K
+	local k=$1 short kout t0 qrc="" qpid rpid sum p f s x nprogs boot_timeout
+	local problems=() line dom0_args in
+	short=$(kshort "$k")
+	kout=$OUT/$k
+	in=$kout/inputs
+	rm -rf "$kout"
+	mkdir -p "$kout/dom0" "$kout/domU" "$in" "$CACHE/$k"
+	t0=$SECONDS
+
+	say "[$short] preparing images for $k ($MODULES modules)"
+	if [ "$MODULES" = ours ]; then
+		if ! make -C "$REPO" KVER="$k" OUT="$REPO/out" stage > "$kout/stage.log" 2>&1; then
+			problems+=("'make KVER=$k stage' failed, see $kout/stage.log")
+		else
+			for m in xen-gntcore xen-gntdev xen-gntalloc; do
+				[ -f "$REPO/out/$k/modules/$m.ko" ] ||
+					problems+=("'make stage' left no out/$k/modules/$m.ko")
+			done
+		fi
+	fi
+	if [ ${#problems[@]} = 0 ]; then
+		# In the background so that set -e applies inside (it does not
+		# in a function called from a condition).
+		( build_dom0_initrd "$k"; stage_inputs "$k" "$in" ) > "$kout/images.log" 2>&1 &
+		if wait $!; then
+			build_dom0_initrd "$k"	# cached now: sets DOM0_INITRD here
+		else
+			problems+=("building the boot images failed, see $kout/images.log")
+		fi
+	fi
+
+	if [ ${#problems[@]} = 0 ]; then
+		nprogs=$(wc -w <<<"$PROGS")
+		# Long enough for a passing run on a busy host (a hung program is
+		# stopped at TEST_TIMEOUT anyway); only a hung machine reaches it.
+		boot_timeout=${BOOT_TIMEOUT:-$(( 900 > 600 + 2 * nprogs * 90 ?
+			900 : 600 + 2 * nprogs * 90 ))}
+		[ "$MODE" = bench ] && boot_timeout=${BOOT_TIMEOUT:-$((BENCH_TIMEOUT + 300))}
+		{
+			for v in MODE MODULES XENBIN PROGS TEST_TIMEOUT VCHAN_BYTES \
+				 BENCH_CMD BENCH_TIMEOUT; do
+				printf '%s=%q\n' "$v" "${!v}"
+			done
+			printf 'KVER=%q\n' "$k"
+			printf 'VMDIR=%q\n' "$in"
+			printf 'OURS_DIR=%q\n' "$in/modules"
+			printf 'SELFTEST_BIN=%q\n' "$in/selftests"
+			printf 'VCHAN_XFER=%q\n' "$in/vchan-xfer"
+			printf 'DOMU_KERNEL=%q\n' "$in/vmlinux.gz"
+			printf 'DOMU_INITRD=%q\n' "$in/domU-initrd.gz"
+			printf 'DOMU_READY_TIMEOUT=%q\n' $((300 + nprogs * (TEST_TIMEOUT + 10)))
+		} > "$in/config.sh"
+
+		dom0_args="console=hvc0 earlyprintk=xen panic=-1 loglevel=5"
+		dom0_args+=" xenvm_init=$in/dom0-init.sh xenvm_results=$kout"
+		say "[$short] booting Xen+dom0 (limit $boot_timeout s) ..."
+		timeout -k 10 "$boot_timeout" qemu-system-x86_64 \
+			-nodefaults -machine pc -accel tcg -cpu qemu64,+rdrand \
+			-smp "$VM_SMP" -m 1024 -display none -vga none -monitor none -no-reboot \
+			-serial "file:$kout/serial.log" \
+			-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+			-kernel "$XEN_BIN" \
+			-append "console=com1 com1=115200 dom0_mem=512M,max:512M" \
+			-initrd "/boot/vmlinuz-$k $dom0_args,$DOM0_INITRD" \
+			-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap,id=hostroot \
+			-virtfs "local,path=$kout,mount_tag=results,security_model=none,multidevs=remap,id=results" \
+			< /dev/null > "$kout/qemu.log" 2>&1 &
+		qpid=$!
+		QEMU_PID=$qpid
+		touch "$kout/serial.log"
+		relay_progress "$short" "$kout/serial.log" $qpid "$t0" &
+		rpid=$!
+		qrc=0
+		wait $qpid || qrc=$?
+		QEMU_PID=
+		wait $rpid || true
+		case $qrc in
+		1) ;;
+		3) [ -f "$kout/verdict.txt" ] || problems+=("dom0 reported failure but wrote no verdict.txt") ;;
+		5) problems+=("dom0 stage 1 failed (see serial.log)") ;;
+		124|137) problems+=("hard timeout: no verdict after $boot_timeout s (hang?), see $kout/serial.log") ;;
+		*) problems+=("QEMU exited $qrc without a verdict (dom0 crashed or rebooted?), see $kout/serial.log") ;;
+		esac
+		echo "$qrc" > "$kout/qemu-exit"
+	fi
+
+	sum=$(summarize_results "$kout")
+	read -r p f s x <<<"$(head -n1 <<<"$sum")"
+	if [ "$qrc" = 3 ] && [ "$f" = 0 ] && [ "$x" = 0 ] && [ ${#problems[@]} = 0 ]; then
+		problems+=("dom0 verdict was fail, see $kout/verdict.txt")
+	fi
+	x=$((x + ${#problems[@]}))
+	{
+		echo "kernel: $k"
+		echo "modules: $MODULES"
+		echo "mode: $MODE"
+		echo "qemu exit: ${qrc:-not started} (1 = dom0 verdict pass, 3 = dom0 verdict fail)"
+		echo "time: $((SECONDS - t0)) s"
+		echo "tests: $p passed, $f failed, $s skipped; other problems: $x"
+		for line in "${problems[@]}"; do echo "run: $line"; done
+		tail -n +2 <<<"$sum"
+	} > "$kout/summary.txt"
+
+	TOTAL_P=$((TOTAL_P + p))
+	TOTAL_F=$((TOTAL_F + f + x))
+	TOTAL_S=$((TOTAL_S + s))
+	if [ "$f" != 0 ] || [ "$x" != 0 ]; then
+		FAILED_KERNELS+="$short "
+		say "[$short] FAILED: $p passed, $f failed, $s skipped, $x other problems in $((SECONDS - t0)) s"
+		tail -n +7 "$kout/summary.txt" | head -n 40 | sed "s/^/[$short]   /"
+		say "[$short] details: $kout/summary.txt"
+	else
+		say "[$short] ok: $p passed, $f failed, $s skipped in $((SECONDS - t0)) s"
+	fi
+}
+
+# ---------------------------------------------------------------- main
+say "xen-vm: mode $MODE, $MODULES modules, $VM_SMP CPUs, kernels: $KVERS"
+build_helpers
+PROGS=""
+PEER_BIN=""
+if [ "$MODE" = check ] || [ "$MODE" = bench ]; then
+	build_selftests
+fi
+if [ "$MODE" = check ] && [ -z "$PROGS" ] && [ "$ALLOW_NO_SELFTESTS" != 1 ]; then
+	GLOBAL_PROBLEMS+=("no selftest program to run: zero selftests executed is not a pass (ALLOW_NO_SELFTESTS=1 to accept)")
+fi
+
+for k in $KVERS; do
+	run_kernel "$k"
+done
+
+for line in "${GLOBAL_PROBLEMS[@]}"; do
+	say "problem: $line"
+	TOTAL_F=$((TOTAL_F + 1))
+done
+if [ $((TOTAL_P + TOTAL_F)) = 0 ]; then
+	say "problem: no test was executed"
+	TOTAL_F=$((TOTAL_F + 1))
+fi
+say "xen-vm: $MODE finished in $((SECONDS - T_RUN)) s; results in $OUT"
+echo "$TOTAL_P passed, $TOTAL_F failed, $TOTAL_S skipped"
+[ "$TOTAL_F" = 0 ]

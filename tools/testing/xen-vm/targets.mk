@@ -1,0 +1,33 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# VM test targets, for the top-level Makefile to include.  Settings are
+# passed through the environment / make's command line, e.g.
+#   make check KVERS=6.12.117+deb12-amd64 MODULES=intree
+#   make vm-bench BENCH_CMD='tools/bench/run-in-dom0.sh --rounds 3'
+# (see tools/testing/xen-vm/README.md).  Results go to $(OUT)/vm.
+
+XEN_VM_DIR := $(patsubst %/,%,$(dir $(lastword $(MAKEFILE_LIST))))
+XEN_VM_OUT ?= $(if $(OUT),$(OUT),$(CURDIR)/out)/vm
+XEN_VM_RUN = bash $(XEN_VM_DIR)/run.sh OUT=$(XEN_VM_OUT)
+
+.PHONY: vm-deps check check-intree demo vm-bench
+
+vm-deps:
+	@bash $(XEN_VM_DIR)/install-deps.sh
+
+# Every test: host tests (ABI, DKMS, .deb) and, for every installed kernel
+# line, the VM suites with our modules (tools/testing/check.sh).
+check: vm-deps
+	bash tools/testing/check.sh
+
+# The same suites on the kernel's own xen-gntdev/xen-gntalloc.
+check-intree: vm-deps
+	$(XEN_VM_RUN) MODE=check MODULES=intree
+
+# One boot, our modules, vchan transfers both ways with checksums.
+demo: vm-deps
+	$(XEN_VM_RUN) MODE=demo
+
+# Runs $(BENCH_CMD) in dom0 with a domU up; output in $(XEN_VM_OUT)/KVER/bench.
+vm-bench: vm-deps
+	$(XEN_VM_RUN) MODE=bench

@@ -1,0 +1,552 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cross_domain_test - grants between dom0 and a PV domU, both ways.
+ *
+ * Runs in dom0 with XEN_GNT_PEER_DOMID=<domU> set (SKIPs otherwise, so
+ * that the same program can run in the domU too) and drives the agent
+ * xen_gnt_peer, which must already be running in that domU; the protocol
+ * is in xen_gnt_peer.h. Every test starts and ends with the agent holding
+ * nothing ("reset").
+ *
+ * Passes against Linux's in-tree modules; *_improved tests need xen-gnt
+ * on the side they check and SKIP otherwise.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <xenstore.h>
+
+#include "kselftest_harness.h"
+#include "xen_gnt_util.h"
+#include "xen_gnt_peer.h"
+
+#define PG XG_PAGE
+
+/* How long the agent gets to answer one request. */
+#define REQ_TIMEOUT_MS 10000
+/* How long the first test waits for the agent to be ready. */
+#define READY_TIMEOUT_MS 15000
+
+/* Shared by all tests (each runs in its own process): did the agent answer? */
+enum { PEER_UNKNOWN, PEER_OK, PEER_ABSENT };
+static int *peer_state;
+
+static void __attribute__((constructor)) peer_state_init(void)
+{
+	peer_state = mmap(NULL, sizeof(*peer_state), PROT_READ | PROT_WRITE,
+			  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (peer_state == MAP_FAILED)
+		peer_state = NULL;
+	else
+		*peer_state = PEER_UNKNOWN;
+}
+
+struct peer {
+	struct xs_handle *xs;
+	unsigned int domid;
+	char dir[128];
+	unsigned int seq;
+	char reply[4096];	/* last result, after "ok " or "err " */
+};
+
+static char *peer_path(struct peer *p, const char *key)
+{
+	static char buf[192];
+
+	snprintf(buf, sizeof(buf), "%s/%s", p->dir, key);
+	return buf;
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+static bool peer_ready(struct peer *p, int timeout_ms)
+{
+	long long end = now_ms() + timeout_ms;
+	unsigned int len;
+	char *v;
+
+	for (;;) {
+		v = xs_read(p->xs, XBT_NULL, peer_path(p, XG_PEER_READY), &len);
+		free(v);
+		if (v)
+			return true;
+		if (now_ms() >= end)
+			return false;
+		xg_msleep(50);
+	}
+}
+
+/*
+ * Sends one request, waits for its answer. Returns 0 for "ok", 1 for
+ * "err", -ETIMEDOUT or -errno; p->reply holds the rest of the answer.
+ */
+static int peer_cmd(struct peer *p, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static int peer_cmd(struct peer *p, const char *fmt, ...)
+{
+	char req[4096], id[32], *v;
+	unsigned int len;
+	long long end;
+	size_t idlen;
+	va_list ap;
+	int n;
+
+	snprintf(id, sizeof(id), "%u", (unsigned int)getpid() * 1000u +
+		 ++p->seq);
+	n = snprintf(req, sizeof(req), "%s ", id);
+	va_start(ap, fmt);
+	vsnprintf(req + n, sizeof(req) - n, fmt, ap);
+	va_end(ap);
+	p->reply[0] = '\0';
+	if (!xs_write(p->xs, XBT_NULL, peer_path(p, XG_PEER_REQ), req,
+		      strlen(req)))
+		return -errno;
+	idlen = strlen(id);
+	for (end = now_ms() + REQ_TIMEOUT_MS; now_ms() < end;) {
+		v = xs_read(p->xs, XBT_NULL, peer_path(p, XG_PEER_RESP), &len);
+		if (v && len > idlen && !strncmp(v, id, idlen) &&
+		    v[idlen] == ' ') {
+			const char *r = v + idlen + 1;
+			int rc = strncmp(r, "ok", 2) ? 1 : 0;
+
+			r += rc ? 3 : 2;
+			if (*r == ' ')
+				r++;
+			snprintf(p->reply, sizeof(p->reply), "%s", r);
+			free(v);
+			return rc;
+		}
+		free(v);
+		xg_msleep(5);
+	}
+	snprintf(p->reply, sizeof(p->reply), "no answer to '%s'", req);
+	return -ETIMEDOUT;
+}
+
+/* Parses "H G1 ... Gn" (alloc's answer). */
+static int parse_alloc(const char *s, int *h, uint32_t *grefs, int n)
+{
+	char *end;
+	int i;
+
+	*h = strtol(s, &end, 10);
+	if (end == s)
+		return -1;
+	for (i = 0; i < n; i++) {
+		s = end;
+		grefs[i] = strtoul(s, &end, 10);
+		if (end == s)
+			return -1;
+	}
+	return 0;
+}
+
+/* "map DOMID SEED RW G1 ... Gn" */
+static int peer_map(struct peer *p, int seed, int rw, const uint32_t *grefs,
+		    int n, int *h)
+{
+	char list[XG_PEER_MAX_GRANTS * 11 + 1];
+	size_t len = 0;
+	int i, rc;
+
+	list[0] = '\0';
+	for (i = 0; i < n; i++)
+		len += snprintf(list + len, sizeof(list) - len, " %u",
+				grefs[i]);
+	rc = peer_cmd(p, "map 0 %d %d%s", seed, rw, list);
+	if (rc == 0)
+		*h = atoi(p->reply);
+	return rc;
+}
+
+FIXTURE(peer) {
+	struct peer p;
+	int dev;
+	int alloc;
+	domid_t peer;
+};
+
+FIXTURE_SETUP(peer)
+{
+	const char *env = getenv(XG_PEER_ENV);
+	int rc;
+
+	self->dev = self->alloc = -1;
+	self->p.xs = NULL;
+	if (!env)
+		SKIP(return, "%s not set: no peer domain (runs in dom0 only)",
+		     XG_PEER_ENV);
+	self->peer = atoi(env);
+	ASSERT_LT(0, self->peer) TH_LOG("%s=%s", XG_PEER_ENV, env);
+	rc = xg_open(XG_GNTDEV);
+	ASSERT_LE(0, rc) TH_LOG("%s: %s", XG_GNTDEV, strerror(-rc));
+	self->dev = rc;
+	rc = xg_open(XG_GNTALLOC);
+	ASSERT_LE(0, rc) TH_LOG("%s: %s", XG_GNTALLOC, strerror(-rc));
+	self->alloc = rc;
+
+	self->p.xs = xs_open(0);
+	ASSERT_NE(NULL, self->p.xs) TH_LOG("xs_open: %s", strerror(errno));
+	self->p.domid = self->peer;
+	snprintf(self->p.dir, sizeof(self->p.dir), XG_PEER_DIR_FMT,
+		 self->p.domid);
+	/* Wait for the agent once; the tests after the first know. */
+	if (peer_state && *peer_state == PEER_ABSENT)
+		ASSERT_TRUE(false) TH_LOG("the peer agent did not answer before");
+	if (!peer_state || *peer_state == PEER_UNKNOWN) {
+		bool ok;
+
+		if (peer_state)
+			*peer_state = PEER_ABSENT;
+		ok = peer_ready(&self->p, READY_TIMEOUT_MS);
+		ASSERT_TRUE(ok) TH_LOG("no xen_gnt_peer agent in domain %u (%s/%s)",
+				       self->p.domid, self->p.dir,
+				       XG_PEER_READY);
+		ASSERT_EQ(0, peer_cmd(&self->p, "reset"))
+			TH_LOG("%s", self->p.reply);
+		if (peer_state)
+			*peer_state = PEER_OK;
+	} else {
+		ASSERT_EQ(0, peer_cmd(&self->p, "reset"))
+			TH_LOG("%s", self->p.reply);
+	}
+}
+
+FIXTURE_TEARDOWN(peer)
+{
+	if (self->p.xs) {
+		if (peer_state && *peer_state == PEER_OK)
+			peer_cmd(&self->p, "reset");
+		xs_close(self->p.xs);
+	}
+	if (self->alloc >= 0)
+		close(self->alloc);
+	if (self->dev >= 0)
+		close(self->dev);
+}
+
+/* The domU grants, dom0 maps: data both ways, many pages in one map. */
+TEST_F(peer, domu_grants_dom0_maps)
+{
+	enum { N = 32 };
+	uint32_t grefs[N];
+	uint64_t index;
+	uint8_t *g;
+	int h;
+
+	ASSERT_EQ(0, peer_cmd(&self->p, "alloc 0 %d 101 %d", N,
+			      GNTALLOC_FLAG_WRITABLE)) TH_LOG("%s", self->p.reply);
+	ASSERT_EQ(0, parse_alloc(self->p.reply, &h, grefs, N));
+	ASSERT_EQ(0, xg_gntdev_map(self->dev, self->peer, N, grefs, &index));
+	g = xg_mmap(self->dev, index, N, PROT_READ | PROT_WRITE, MAP_SHARED);
+	ASSERT_NE(NULL, g) TH_LOG("mmap: %s", strerror(errno));
+	EXPECT_EQ(-1, xg_check(g, N * PG, 101));
+	xg_fill(g, N * PG, 102);
+	EXPECT_EQ(0, peer_cmd(&self->p, "check %d 102", h))
+		TH_LOG("%s", self->p.reply);
+	EXPECT_EQ(0, peer_cmd(&self->p, "fill %d 103", h));
+	EXPECT_EQ(-1, xg_check(g, N * PG, 103));
+	EXPECT_EQ(0, munmap(g, N * PG));
+	EXPECT_EQ(0, xg_gntdev_unmap(self->dev, index, N));
+	EXPECT_EQ(0, peer_cmd(&self->p, "release %d", h));
+}
+
+/* dom0 grants, the domU maps: data both ways. */
+TEST_F(peer, dom0_grants_domu_maps)
+{
+	enum { N = 8 };
+	uint32_t grefs[N];
+	uint64_t index;
+	uint8_t *a;
+	int h;
+
+	ASSERT_EQ(0, xg_gntalloc_alloc(self->alloc, self->peer,
+				       GNTALLOC_FLAG_WRITABLE, N, &index,
+				       grefs));
+	a = xg_mmap(self->alloc, index, N, PROT_READ | PROT_WRITE, MAP_SHARED);
+	ASSERT_NE(NULL, a);
+	xg_fill(a, N * PG, 111);
+	ASSERT_EQ(0, peer_map(&self->p, 111, 1, grefs, N, &h))
+		TH_LOG("%s", self->p.reply);
+	EXPECT_EQ(0, peer_cmd(&self->p, "fill %d 112", h));
+	EXPECT_EQ(-1, xg_check(a, N * PG, 112));
+	EXPECT_EQ(0, peer_cmd(&self->p, "release %d", h));
+	EXPECT_EQ(0, munmap(a, N * PG));
+	EXPECT_EQ(0, xg_gntalloc_dealloc(self->alloc, index, N));
+}
+
+/* A read-only grant: the domU maps it read-only only. */
+TEST_F(peer, readonly_grant_to_domu)
+{
+	uint64_t index;
+	uint32_t gref;
+	uint8_t *a;
+	int h;
+
+	ASSERT_EQ(0, xg_gntalloc_alloc(self->alloc, self->peer, 0, 1, &index,
+				       &gref));
+	a = xg_mmap(self->alloc, index, 1, PROT_READ | PROT_WRITE, MAP_SHARED);
+	ASSERT_NE(NULL, a);
+	xg_fill(a, PG, 121);
+	EXPECT_EQ(1, peer_map(&self->p, -1, 1, &gref, 1, &h))
+		TH_LOG("a writable map of a read-only grant: %s",
+		       self->p.reply);
+	ASSERT_EQ(0, peer_map(&self->p, 121, 0, &gref, 1, &h))
+		TH_LOG("%s", self->p.reply);
+	EXPECT_EQ(0, peer_cmd(&self->p, "release %d", h));
+	munmap(a, PG);
+	EXPECT_EQ(0, xg_gntalloc_dealloc(self->alloc, index, 1));
+}
+
+/*
+ * The domU maps dom0's page with CLEAR_BYTE | SEND_EVENT, then unmaps:
+ * dom0 sees the byte cleared in its page and the event on its port.
+ */
+TEST_F(peer, notify_domu_unmap_seen_by_dom0)
+{
+	uint64_t index;
+	uint32_t gref;
+	int h, port, evfd, rc;
+	uint8_t *a;
+
+	evfd = xg_open(XG_EVTCHN);
+	ASSERT_LE(0, evfd) TH_LOG("%s: %s", XG_EVTCHN, strerror(-evfd));
+	port = xg_evtchn_unbound(evfd, self->peer);
+	ASSERT_LE(0, port) TH_LOG("unbound port: %s", strerror(-port));
+
+	ASSERT_EQ(0, xg_gntalloc_alloc(self->alloc, self->peer,
+				       GNTALLOC_FLAG_WRITABLE, 1, &index,
+				       &gref));
+	a = xg_mmap(self->alloc, index, 1, PROT_READ | PROT_WRITE, MAP_SHARED);
+	ASSERT_NE(NULL, a);
+	memset(a, 0xff, PG);
+	ASSERT_EQ(0, peer_map(&self->p, -1, 1, &gref, 1, &h))
+		TH_LOG("%s", self->p.reply);
+	ASSERT_EQ(0, peer_cmd(&self->p, "notify %d 100 %d %d", h,
+			      UNMAP_NOTIFY_CLEAR_BYTE | UNMAP_NOTIFY_SEND_EVENT,
+			      port)) TH_LOG("%s", self->p.reply);
+	EXPECT_EQ(0xff, a[100]);
+	EXPECT_EQ(-ETIMEDOUT, xg_evtchn_wait(evfd, port, 100));
+	ASSERT_EQ(0, peer_cmd(&self->p, "release %d", h));
+	rc = xg_evtchn_wait(evfd, port, 5000);
+	EXPECT_EQ(0, rc) TH_LOG("no event on port %d", port);
+	EXPECT_TRUE(xg_wait_byte(a + 100, 0, 5000)) TH_LOG("byte %#x", a[100]);
+	EXPECT_EQ(0xff, a[99]);
+	EXPECT_EQ(0xff, a[101]);
+	munmap(a, PG);
+	EXPECT_EQ(0, xg_gntalloc_dealloc(self->alloc, index, 1));
+	close(evfd);
+}
+
+/*
+ * The domU grants with CLEAR_BYTE | SEND_EVENT and lets go of its page
+ * while dom0 maps it: dom0 sees the byte cleared and the event.
+ */
+TEST_F(peer, notify_domu_release_seen_by_dom0)
+{
+	uint64_t index;
+	uint32_t gref;
+	int h, port, evfd, rc;
+	uint8_t *g;
+
+	evfd = xg_open(XG_EVTCHN);
+	ASSERT_LE(0, evfd) TH_LOG("%s: %s", XG_EVTCHN, strerror(-evfd));
+	port = xg_evtchn_unbound(evfd, self->peer);
+	ASSERT_LE(0, port) TH_LOG("unbound port: %s", strerror(-port));
+
+	ASSERT_EQ(0, peer_cmd(&self->p, "alloc 0 1 131 %d",
+			      GNTALLOC_FLAG_WRITABLE)) TH_LOG("%s", self->p.reply);
+	ASSERT_EQ(0, parse_alloc(self->p.reply, &h, &gref, 1));
+	ASSERT_EQ(0, xg_gntdev_map(self->dev, self->peer, 1, &gref, &index));
+	g = xg_mmap(self->dev, index, 1, PROT_READ | PROT_WRITE, MAP_SHARED);
+	ASSERT_NE(NULL, g);
+	memset(g, 0xee, PG);
+	ASSERT_EQ(0, peer_cmd(&self->p, "notify %d 200 %d %d", h,
+			      UNMAP_NOTIFY_CLEAR_BYTE | UNMAP_NOTIFY_SEND_EVENT,
+			      port)) TH_LOG("%s", self->p.reply);
+	ASSERT_EQ(0, peer_cmd(&self->p, "release %d", h));
+	rc = xg_evtchn_wait(evfd, port, 5000);
+	EXPECT_EQ(0, rc) TH_LOG("no event on port %d", port);
+	EXPECT_TRUE(xg_wait_byte(g + 200, 0, 5000)) TH_LOG("byte %#x", g[200]);
+	EXPECT_EQ(0xee, g[199]);
+	EXPECT_EQ(0xee, g[201]);
+	/* dom0 still has the page until it unmaps. */
+	g[0] = 1;
+	EXPECT_EQ(0, munmap(g, PG));
+	EXPECT_EQ(0, xg_gntdev_unmap(self->dev, index, 1));
+	close(evfd);
+}
+
+/*
+ * Revoke with a live peer: dom0 deallocates, unmaps and closes while the
+ * domU still maps its pages. The domU's mapping stays intact and usable;
+ * once the domU unmaps, dom0 frees the pages (with xen-gnt: the pending_*
+ * counters return to where they were). In-tree: nothing may break.
+ */
+TEST_F(peer, revoke_with_live_peer)
+{
+	enum { N = 4 };
+	long long live0 = 0, pend0 = 0, last;
+	uint32_t grefs[N];
+	bool ours = xg_is_ours();
+	uint64_t index;
+	int h, fd, rc;
+	uint8_t *a;
+
+	if (ours) {
+		ASSERT_EQ(0, xg_stats_sum("live_", &live0));
+		ASSERT_EQ(0, xg_stats_sum("pending_", &pend0));
+	}
+	fd = xg_open(XG_GNTALLOC);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, xg_gntalloc_alloc(fd, self->peer, GNTALLOC_FLAG_WRITABLE,
+				       N, &index, grefs));
+	a = xg_mmap(fd, index, N, PROT_READ | PROT_WRITE, MAP_SHARED);
+	ASSERT_NE(NULL, a);
+	xg_fill(a, N * PG, 141);
+	ASSERT_EQ(0, peer_map(&self->p, 141, 1, grefs, N, &h))
+		TH_LOG("%s", self->p.reply);
+
+	ASSERT_EQ(0, xg_gntalloc_dealloc(fd, index, N));
+	ASSERT_EQ(0, munmap(a, N * PG));
+	close(fd);
+
+	/* The peer's view is intact and still writable. */
+	EXPECT_EQ(0, peer_cmd(&self->p, "check %d 141", h))
+		TH_LOG("%s", self->p.reply);
+	EXPECT_EQ(0, peer_cmd(&self->p, "fill %d 142", h));
+	EXPECT_EQ(0, peer_cmd(&self->p, "check %d 142", h))
+		TH_LOG("%s", self->p.reply);
+	if (ours) {
+		/* Not revocable while the peer maps the pages. */
+		ASSERT_EQ(0, xg_stats_sum("pending_", &last));
+		EXPECT_LT(pend0, last) TH_LOG("pending_* %lld, was %lld", last,
+					      pend0);
+	}
+	ASSERT_EQ(0, peer_cmd(&self->p, "release %d", h));
+	if (ours) {
+		rc = xg_stats_wait_le("pending_", pend0, 10000, &last);
+		EXPECT_EQ(0, rc) TH_LOG("pending_* %lld, was %lld", last,
+					pend0);
+		rc = xg_stats_wait_le("live_", live0, 5000, &last);
+		EXPECT_EQ(0, rc) TH_LOG("live_* %lld, was %lld", last, live0);
+	}
+	/* Business as usual afterwards. */
+	ASSERT_EQ(0, xg_gntalloc_alloc(self->alloc, self->peer,
+				       GNTALLOC_FLAG_WRITABLE, 1, &index,
+				       grefs));
+	a = xg_mmap(self->alloc, index, 1, PROT_READ | PROT_WRITE, MAP_SHARED);
+	ASSERT_NE(NULL, a);
+	xg_fill(a, PG, 143);
+	ASSERT_EQ(0, peer_map(&self->p, 143, 1, grefs, 1, &h))
+		TH_LOG("%s", self->p.reply);
+	EXPECT_EQ(0, peer_cmd(&self->p, "release %d", h));
+	munmap(a, PG);
+	EXPECT_EQ(0, xg_gntalloc_dealloc(self->alloc, index, 1));
+}
+
+static void seg_from(struct gntdev_grant_copy_segment *s, domid_t domid,
+		     uint32_t ref, uint16_t off, void *dst, uint16_t len)
+{
+	memset(s, 0, sizeof(*s));
+	s->source.foreign.ref = ref;
+	s->source.foreign.offset = off;
+	s->source.foreign.domid = domid;
+	s->dest.virt = dst;
+	s->len = len;
+	s->flags = XG_GNTCOPY_SOURCE_GREF;
+}
+
+static void seg_to(struct gntdev_grant_copy_segment *s, void *src,
+		   domid_t domid, uint32_t ref, uint16_t off, uint16_t len)
+{
+	memset(s, 0, sizeof(*s));
+	s->source.virt = src;
+	s->dest.foreign.ref = ref;
+	s->dest.foreign.offset = off;
+	s->dest.foreign.domid = domid;
+	s->len = len;
+	s->flags = XG_GNTCOPY_DEST_GREF;
+}
+
+/* GRANT_COPY from and to the domU's grants, checked on both sides. */
+TEST_F(peer, grant_copy_with_domu)
+{
+	enum { N = 2 };
+	struct gntdev_grant_copy_segment seg[3];
+	uint8_t want[N * 4096], buf[N * 4096];
+	uint32_t grefs[N];
+	int h;
+
+	ASSERT_EQ(0, peer_cmd(&self->p, "alloc 0 %d 151 %d", N,
+			      GNTALLOC_FLAG_WRITABLE)) TH_LOG("%s", self->p.reply);
+	ASSERT_EQ(0, parse_alloc(self->p.reply, &h, grefs, N));
+
+	/* From the domU: both pages, and a bad reference in between. */
+	xg_fill(want, sizeof(want), 151);
+	memset(buf, 0, sizeof(buf));
+	seg_from(&seg[0], self->peer, grefs[0], 0, buf, PG);
+	seg_from(&seg[1], self->peer, XG_BAD_GREF, 0, buf, 16);
+	seg_from(&seg[2], self->peer, grefs[1], 0, buf + PG, PG);
+	ASSERT_EQ(0, xg_gntdev_copy(self->dev, seg, 3));
+	EXPECT_EQ(XG_GNTST_OKAY, seg[0].status);
+	EXPECT_EQ(XG_GNTST_BAD_GNTREF, seg[1].status);
+	EXPECT_EQ(XG_GNTST_OKAY, seg[2].status);
+	EXPECT_EQ(0, memcmp(want, buf, sizeof(buf)));
+
+	/* To the domU: whole pages, then a part at an offset. */
+	xg_fill(buf, sizeof(buf), 152);
+	seg_to(&seg[0], buf, self->peer, grefs[0], 0, PG);
+	seg_to(&seg[1], buf + PG, self->peer, grefs[1], 0, PG);
+	ASSERT_EQ(0, xg_gntdev_copy(self->dev, seg, 2));
+	EXPECT_EQ(XG_GNTST_OKAY, seg[0].status);
+	EXPECT_EQ(XG_GNTST_OKAY, seg[1].status);
+	EXPECT_EQ(0, peer_cmd(&self->p, "check %d 152", h))
+		TH_LOG("%s", self->p.reply);
+	buf[0] = 0x5c;
+	seg_to(&seg[0], buf, self->peer, grefs[1], 1000, 1);
+	ASSERT_EQ(0, xg_gntdev_copy(self->dev, seg, 1));
+	EXPECT_EQ(XG_GNTST_OKAY, seg[0].status);
+	EXPECT_EQ(0, peer_cmd(&self->p, "peek %d %lu", h, PG + 1000));
+	EXPECT_EQ(0x5c, atoi(self->p.reply));
+	EXPECT_EQ(0, peer_cmd(&self->p, "release %d", h));
+}
+
+/* GRANT_COPY into a read-only grant of the domU fails; reading works. */
+TEST_F(peer, grant_copy_readonly_domu_grant)
+{
+	struct gntdev_grant_copy_segment seg;
+	uint8_t buf[4096], want[4096];
+	uint32_t gref;
+	int h;
+
+	ASSERT_EQ(0, peer_cmd(&self->p, "alloc 0 1 161 0"))
+		TH_LOG("%s", self->p.reply);
+	ASSERT_EQ(0, parse_alloc(self->p.reply, &h, &gref, 1));
+	memset(buf, 0x33, sizeof(buf));
+	seg_to(&seg, buf, self->peer, gref, 0, PG);
+	ASSERT_EQ(0, xg_gntdev_copy(self->dev, &seg, 1));
+	EXPECT_NE(XG_GNTST_OKAY, seg.status);
+	EXPECT_EQ(0, peer_cmd(&self->p, "check %d 161", h))
+		TH_LOG("%s", self->p.reply);
+	seg_from(&seg, self->peer, gref, 0, buf, PG);
+	ASSERT_EQ(0, xg_gntdev_copy(self->dev, &seg, 1));
+	EXPECT_EQ(XG_GNTST_OKAY, seg.status);
+	xg_fill(want, sizeof(want), 161);
+	EXPECT_EQ(0, memcmp(want, buf, sizeof(buf)));
+	EXPECT_EQ(0, peer_cmd(&self->p, "release %d", h));
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,70 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# get-harness.sh DIR
+#
+# Puts the kernel's kselftest_harness.h and kselftest.h into DIR, taken
+# from the kernel source Debian ships (package linux-source-6.12), and
+# makes sure the other build dependencies of these selftests are present:
+#   linux-source-6.12  the harness headers (in its tarball)
+#   libxen-dev         xenstore.h and libxenstore, for the 64-bit programs
+#   gcc-multilib       -m32 -static builds (compat_test_32, abi-check -m32)
+# Missing packages are installed with apt-get (as root, or through sudo).
+# A fresh CI machine has none of them.
+#
+# Environment: LINUX_SOURCE_TARBALL overrides the tarball's path.
+
+set -eu
+
+dest=${1:?usage: get-harness.sh DIR}
+tarball=${LINUX_SOURCE_TARBALL:-/usr/src/linux-source-6.12.tar.xz}
+
+need=
+[ -f "$tarball" ] || need="$need linux-source-6.12"
+[ -f /usr/include/xenstore.h ] || need="$need libxen-dev"
+# libc.a for i386 comes with gcc-multilib (through libc6-dev-i386).
+[ -f /usr/lib32/libc.a ] || need="$need gcc-multilib"
+
+if [ -n "$need" ]; then
+	if [ "$(id -u)" = 0 ]; then
+		sudo=
+	elif command -v sudo >/dev/null 2>&1; then
+		sudo=sudo
+	else
+		echo "get-harness.sh: need root to install:$need" >&2
+		exit 1
+	fi
+	echo "get-harness.sh: installing:$need" >&2
+	export DEBIAN_FRONTEND=noninteractive
+	# Package lists may be missing or stale on a fresh machine.
+	# shellcheck disable=SC2086
+	$sudo apt-get install -y -q $need >&2 || {
+		$sudo apt-get update -q >&2
+		$sudo apt-get install -y -q $need >&2
+	}
+fi
+
+if [ -f "$dest/kselftest_harness.h" ] && [ -f "$dest/kselftest.h" ]; then
+	exit 0
+fi
+
+[ -f "$tarball" ] || {
+	echo "get-harness.sh: $tarball still missing" >&2
+	exit 1
+}
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+tar -xJf "$tarball" -C "$tmp" --wildcards \
+	'*/tools/testing/selftests/kselftest_harness.h' \
+	'*/tools/testing/selftests/kselftest.h'
+mkdir -p "$dest"
+for f in kselftest_harness.h kselftest.h; do
+	src=$(find "$tmp" -path "*/tools/testing/selftests/$f" | head -n 1)
+	[ -n "$src" ] || {
+		echo "get-harness.sh: $f not found in $tarball" >&2
+		exit 1
+	}
+	cp "$src" "$dest/$f.tmp"
+	mv "$dest/$f.tmp" "$dest/$f"
+done

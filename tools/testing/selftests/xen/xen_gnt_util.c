@@ -1,0 +1,578 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Helpers shared by the xen-gnt selftests (see xen_gnt_util.h).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "xen_gnt_util.h"
+
+/* After xen_gnt_util.h: it uses domid_t too. */
+#include <xen/evtchn.h>
+
+#ifdef XG_HAVE_LIBXENSTORE
+#include <xenstore.h>
+#endif
+
+bool xg_is_ours(void)
+{
+	return access("/sys/module/xen_gntcore", F_OK) == 0;
+}
+
+static int xg_read_file(const char *path, char *buf, size_t len)
+{
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	if (n < 0) {
+		n = -errno;
+		close(fd);
+		return n;
+	}
+	close(fd);
+	buf[n] = '\0';
+	return n;
+}
+
+long long xg_module_param(const char *module, const char *param)
+{
+	char path[256], buf[64], *end;
+	long long v;
+	int rc;
+
+	snprintf(path, sizeof(path), "/sys/module/%s/parameters/%s", module,
+		 param);
+	rc = xg_read_file(path, buf, sizeof(buf));
+	if (rc < 0)
+		return rc;
+	errno = 0;
+	v = strtoll(buf, &end, 0);
+	if (errno || end == buf)
+		return -EINVAL;
+	return v;
+}
+
+const char *xg_guest_type(void)
+{
+	static char buf[32];
+	char *nl;
+
+	if (xg_read_file("/sys/hypervisor/guest_type", buf, sizeof(buf)) < 0)
+		return NULL;
+	nl = strchr(buf, '\n');
+	if (nl)
+		*nl = '\0';
+	return buf;
+}
+
+/* --- who we are -------------------------------------------------------- */
+
+/* The xenstore wire protocol (Xen's io/xs_wire.h): header, then payload. */
+struct xg_xsd_msg {
+	uint32_t type;
+	uint32_t req_id;
+	uint32_t tx_id;
+	uint32_t len;
+};
+
+#define XG_XS_READ 2
+#define XG_XS_ERROR 16
+
+int xg_xenbus_read(const char *path, char *buf, size_t len)
+{
+	static const char *const devs[] = { "/dev/xen/xenbus",
+					    "/proc/xen/xenbus" };
+	char msg[sizeof(struct xg_xsd_msg) + 256];
+	struct xg_xsd_msg hdr = { .type = XG_XS_READ, .req_id = 0x7867 };
+	size_t plen = strlen(path) + 1, got = 0;
+	uint32_t words[1024];		/* aligned for the header */
+	char *reply = (char *)words;
+	const size_t rsize = sizeof(words);
+	unsigned int i;
+	int fd = -1, rc;
+	ssize_t n;
+
+	if (plen > 256 || len == 0)
+		return -EINVAL;
+	for (i = 0; i < sizeof(devs) / sizeof(devs[0]) && fd < 0; i++)
+		fd = open(devs[i], O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+
+	hdr.len = plen;
+	memcpy(msg, &hdr, sizeof(hdr));
+	memcpy(msg + sizeof(hdr), path, plen);
+	if (write(fd, msg, sizeof(hdr) + plen) != (ssize_t)(sizeof(hdr) + plen)) {
+		rc = -EIO;
+		goto out;
+	}
+	/* One reply: a header, then hdr.len bytes. */
+	while (got < sizeof(hdr) ||
+	       got < sizeof(hdr) + ((struct xg_xsd_msg *)reply)->len) {
+		n = read(fd, reply + got, rsize - got);
+		if (n <= 0) {
+			rc = n < 0 ? -errno : -EIO;
+			goto out;
+		}
+		got += n;
+		if (got >= sizeof(hdr) &&
+		    ((struct xg_xsd_msg *)reply)->len > rsize - sizeof(hdr)) {
+			rc = -E2BIG;
+			goto out;
+		}
+	}
+	memcpy(&hdr, reply, sizeof(hdr));
+	if (hdr.type == XG_XS_ERROR) {
+		rc = -ENOENT;
+		goto out;
+	}
+	if (hdr.type != XG_XS_READ || hdr.len >= len) {
+		rc = -EPROTO;
+		goto out;
+	}
+	memcpy(buf, reply + sizeof(hdr), hdr.len);
+	buf[hdr.len] = '\0';
+	rc = hdr.len;
+out:
+	close(fd);
+	return rc;
+}
+
+static bool xg_in_dom0(void)
+{
+	char buf[256];
+
+	if (getenv(XG_PEER_ENV))
+		return true;
+	if (xg_read_file("/proc/xen/capabilities", buf, sizeof(buf)) < 0)
+		return false;
+	return strstr(buf, "control_d") != NULL;
+}
+
+static int xg_parse_domid(const char *s)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || v < 0 || v >= 0x7ff0)
+		return -EINVAL;
+	return (int)v;
+}
+
+int xg_self_domid(void)
+{
+	static int cached = -1;
+	const char *env = getenv("XEN_GNT_SELF_DOMID");
+	char buf[32];
+	int rc;
+
+	if (cached >= 0)
+		return cached;
+	if (env) {
+		rc = xg_parse_domid(env);
+		goto out;
+	}
+	if (xg_in_dom0()) {
+		rc = 0;
+		goto out;
+	}
+#ifdef XG_HAVE_LIBXENSTORE
+	{
+		struct xs_handle *xs = xs_open(0);
+		unsigned int len;
+		char *v;
+
+		if (xs) {
+			v = xs_read(xs, XBT_NULL, "domid", &len);
+			xs_close(xs);
+			if (v) {
+				rc = xg_parse_domid(v);
+				free(v);
+				goto out;
+			}
+		}
+	}
+#endif
+	rc = xg_xenbus_read("domid", buf, sizeof(buf));
+	if (rc >= 0)
+		rc = xg_parse_domid(buf);
+out:
+	if (rc >= 0)
+		cached = rc;
+	return rc;
+}
+
+/* --- devices ----------------------------------------------------------- */
+
+int xg_open(const char *path)
+{
+	int fd = open(path, O_RDWR | O_CLOEXEC);
+
+	return fd < 0 ? -errno : fd;
+}
+
+long xg_ioctl(int fd, unsigned long cmd, void *arg)
+{
+	long rc = ioctl(fd, cmd, arg);
+
+	return rc < 0 ? -errno : rc;
+}
+
+int xg_gntalloc_alloc(int fd, domid_t domid, uint16_t flags, uint32_t count,
+		      uint64_t *index, uint32_t *grefs)
+{
+	struct ioctl_gntalloc_alloc_gref *op;
+	size_t n = count ? count : 1;
+	int rc;
+
+	/* Huge counts are rejected before the array is touched. */
+	if (n > 65536)
+		n = 1;
+	op = calloc(1, sizeof(*op) + (n - 1) * sizeof(op->gref_ids[0]));
+	if (!op)
+		return -ENOMEM;
+	op->domid = domid;
+	op->flags = flags;
+	op->count = count;
+	rc = xg_ioctl(fd, IOCTL_GNTALLOC_ALLOC_GREF, op);
+	if (rc == 0) {
+		if (index)
+			*index = op->index;
+		if (grefs && count <= n)
+			memcpy(grefs, op->gref_ids, count * sizeof(grefs[0]));
+	}
+	free(op);
+	return rc;
+}
+
+int xg_gntalloc_dealloc(int fd, uint64_t index, uint32_t count)
+{
+	struct ioctl_gntalloc_dealloc_gref op = {
+		.index = index,
+		.count = count,
+	};
+
+	return xg_ioctl(fd, IOCTL_GNTALLOC_DEALLOC_GREF, &op);
+}
+
+int xg_gntalloc_notify(int fd, uint64_t index, uint32_t action, uint32_t port)
+{
+	struct ioctl_gntalloc_unmap_notify op = {
+		.index = index,
+		.action = action,
+		.event_channel_port = port,
+	};
+
+	return xg_ioctl(fd, IOCTL_GNTALLOC_SET_UNMAP_NOTIFY, &op);
+}
+
+int xg_gntdev_map(int fd, domid_t domid, uint32_t count, const uint32_t *refs,
+		  uint64_t *index)
+{
+	struct ioctl_gntdev_map_grant_ref *op;
+	size_t n = count ? count : 1;
+	uint32_t i;
+	int rc;
+
+	if (n > 65536 || !refs)
+		n = 1;
+	op = calloc(1, sizeof(*op) + (n - 1) * sizeof(op->refs[0]));
+	if (!op)
+		return -ENOMEM;
+	op->count = count;
+	for (i = 0; refs && i < count && i < n; i++) {
+		op->refs[i].domid = domid;
+		op->refs[i].ref = refs[i];
+	}
+	rc = xg_ioctl(fd, IOCTL_GNTDEV_MAP_GRANT_REF, op);
+	if (rc == 0 && index)
+		*index = op->index;
+	free(op);
+	return rc;
+}
+
+int xg_gntdev_unmap(int fd, uint64_t index, uint32_t count)
+{
+	struct ioctl_gntdev_unmap_grant_ref op = {
+		.index = index,
+		.count = count,
+	};
+
+	return xg_ioctl(fd, IOCTL_GNTDEV_UNMAP_GRANT_REF, &op);
+}
+
+int xg_gntdev_offset(int fd, const void *vaddr, uint64_t *offset,
+		     uint32_t *count)
+{
+	struct ioctl_gntdev_get_offset_for_vaddr op = {
+		.vaddr = (uintptr_t)vaddr,
+	};
+	int rc;
+
+	rc = xg_ioctl(fd, IOCTL_GNTDEV_GET_OFFSET_FOR_VADDR, &op);
+	if (rc == 0) {
+		if (offset)
+			*offset = op.offset;
+		if (count)
+			*count = op.count;
+	}
+	return rc;
+}
+
+int xg_gntdev_notify(int fd, uint64_t index, uint32_t action, uint32_t port)
+{
+	struct ioctl_gntdev_unmap_notify op = {
+		.index = index,
+		.action = action,
+		.event_channel_port = port,
+	};
+
+	return xg_ioctl(fd, IOCTL_GNTDEV_SET_UNMAP_NOTIFY, &op);
+}
+
+int xg_gntdev_set_max(int fd, uint32_t count)
+{
+	struct ioctl_gntdev_set_max_grants op = { .count = count };
+
+	return xg_ioctl(fd, IOCTL_GNTDEV_SET_MAX_GRANTS, &op);
+}
+
+int xg_gntdev_copy(int fd, struct gntdev_grant_copy_segment *segs,
+		   unsigned int count)
+{
+	struct ioctl_gntdev_grant_copy op = {
+		.count = count,
+		.segments = segs,
+	};
+
+	return xg_ioctl(fd, IOCTL_GNTDEV_GRANT_COPY, &op);
+}
+
+void *xg_mmap(int fd, uint64_t index, uint32_t pages, int prot, int flags)
+{
+	void *p = mmap(NULL, (size_t)pages * XG_PAGE, prot, flags, fd,
+		       (off_t)index);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/* --- event channels ---------------------------------------------------- */
+
+int xg_evtchn_unbound(int fd, domid_t remote)
+{
+	struct ioctl_evtchn_bind_unbound_port op = { .remote_domain = remote };
+
+	return xg_ioctl(fd, IOCTL_EVTCHN_BIND_UNBOUND_PORT, &op);
+}
+
+int xg_evtchn_bind(int fd, domid_t remote, uint32_t port)
+{
+	struct ioctl_evtchn_bind_interdomain op = {
+		.remote_domain = remote,
+		.remote_port = port,
+	};
+
+	return xg_ioctl(fd, IOCTL_EVTCHN_BIND_INTERDOMAIN, &op);
+}
+
+int xg_evtchn_pair_open(struct xg_evtchn_pair *p, domid_t self)
+{
+	int rc;
+
+	p->fd = xg_open(XG_EVTCHN);
+	if (p->fd < 0)
+		return p->fd;
+	rc = xg_evtchn_unbound(p->fd, self);
+	if (rc < 0)
+		goto fail;
+	p->recv = rc;
+	rc = xg_evtchn_bind(p->fd, self, p->recv);
+	if (rc < 0)
+		goto fail;
+	p->send = rc;
+	return 0;
+fail:
+	close(p->fd);
+	p->fd = -1;
+	return rc;
+}
+
+void xg_evtchn_pair_close(struct xg_evtchn_pair *p)
+{
+	if (p->fd >= 0)
+		close(p->fd);
+	p->fd = -1;
+}
+
+static long long xg_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+int xg_evtchn_wait(int fd, uint32_t port, int timeout_ms)
+{
+	long long end = xg_now_ms() + timeout_ms;
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	uint32_t ports[64];
+	long long left;
+	ssize_t n, i;
+	bool seen = false;
+
+	while (!seen) {
+		left = end - xg_now_ms();
+		if (left <= 0)
+			return -ETIMEDOUT;
+		if (poll(&pfd, 1, (int)left) <= 0)
+			continue;
+		n = read(fd, ports, sizeof(ports));
+		if (n < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			return -errno;
+		}
+		for (i = 0; i < n / (ssize_t)sizeof(ports[0]); i++) {
+			if (ports[i] == port)
+				seen = true;
+		}
+		/* Unmask what we read, so that the ports can fire again. */
+		if (n > 0 && write(fd, ports, n) != n)
+			return -EIO;
+	}
+	return 0;
+}
+
+/* --- statistics -------------------------------------------------------- */
+
+#define XG_DEBUGFS "/sys/kernel/debug"
+#define XG_STATS_DIR XG_DEBUGFS "/xen-gnt"
+
+int xg_stats_sum(const char *prefix, long long *sum)
+{
+	char path[512], line[256], key[128];
+	struct dirent *de;
+	bool found = false;
+	long long v;
+	FILE *f;
+	DIR *d;
+
+	d = opendir(XG_STATS_DIR);
+	if (!d && errno == ENOENT) {
+		/* debugfs may not be mounted yet. */
+		mount("debugfs", XG_DEBUGFS, "debugfs", 0, NULL);
+		d = opendir(XG_STATS_DIR);
+	}
+	if (!d)
+		return -errno;
+	*sum = 0;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), XG_STATS_DIR "/%s/stats",
+			 de->d_name);
+		f = fopen(path, "re");
+		if (!f)
+			continue;
+		found = true;
+		while (fgets(line, sizeof(line), f)) {
+			if (sscanf(line, "%127s %lld", key, &v) != 2)
+				continue;
+			if (!strncmp(key, prefix, strlen(prefix)))
+				*sum += v;
+		}
+		fclose(f);
+	}
+	closedir(d);
+	return found ? 0 : -ENOENT;
+}
+
+int xg_stats_wait_le(const char *prefix, long long limit, int timeout_ms,
+		     long long *last)
+{
+	long long end = xg_now_ms() + timeout_ms, v = 0;
+	int rc;
+
+	for (;;) {
+		rc = xg_stats_sum(prefix, &v);
+		if (last)
+			*last = v;
+		if (rc < 0)
+			return rc;
+		if (v <= limit)
+			return 0;
+		if (xg_now_ms() >= end)
+			return -ETIMEDOUT;
+		xg_msleep(20);
+	}
+}
+
+/* --- data -------------------------------------------------------------- */
+
+uint8_t xg_pattern(uint32_t seed, size_t pos)
+{
+	uint32_t x = (uint32_t)pos * 2654435761u ^ (seed * 40503u + 0x9e37u);
+
+	x ^= x >> 15;
+	return (uint8_t)(x ^ (x >> 8) ^ seed);
+}
+
+void xg_fill(void *buf, size_t len, uint32_t seed)
+{
+	uint8_t *p = buf;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		p[i] = xg_pattern(seed, i);
+}
+
+long xg_check(const void *buf, size_t len, uint32_t seed)
+{
+	const uint8_t *p = buf;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (p[i] != xg_pattern(seed, i))
+			return (long)i;
+	return -1;
+}
+
+void xg_msleep(int ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000,
+			       .tv_nsec = (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+bool xg_wait_byte(volatile const uint8_t *p, uint8_t want, int timeout_ms)
+{
+	long long end = xg_now_ms() + timeout_ms;
+
+	for (;;) {
+		if (*p == want)
+			return true;
+		if (xg_now_ms() >= end)
+			return false;
+		xg_msleep(2);
+	}
+}

@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the xen-gnt selftests: the devices, our domain id, the
+ * self-grant loopback (gntalloc grants pages to our own domain, gntdev
+ * maps them back), event channel loopback, xen-gnt's debugfs statistics.
+ *
+ * Every ioctl wrapper returns 0 or a negative errno, so that a test reads
+ * ASSERT_EQ(-EINVAL, xg_gntdev_map(...)).
+ */
+#ifndef XEN_GNT_UTIL_H
+#define XEN_GNT_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/ioctl.h>
+
+/* Linux's uapi gntdev.h uses these Xen types without defining them. */
+typedef uint32_t grant_ref_t;
+typedef uint16_t domid_t;
+
+/* The project's include/uapi comes first on the include path. */
+#include <xen/gntalloc.h>
+#include <xen/gntdev.h>
+
+#define XG_GNTDEV "/dev/xen/gntdev"
+#define XG_GNTALLOC "/dev/xen/gntalloc"
+#define XG_EVTCHN "/dev/xen/evtchn"
+
+/* Xen's page size; the grant ABI is in 4 KiB pages on x86. */
+#define XG_PAGE 4096UL
+
+/* From Xen's public grant_table.h (GNTCOPY_*, GNTST_*). */
+#define XG_GNTCOPY_SOURCE_GREF 0x1
+#define XG_GNTCOPY_DEST_GREF 0x2
+#define XG_GNTST_OKAY 0
+#define XG_GNTST_BAD_DOMAIN (-2)
+#define XG_GNTST_BAD_GNTREF (-3)
+
+/* A grant reference no grant table has: Xen answers GNTST_bad_gntref. */
+#define XG_BAD_GREF 0xfffffff0u
+
+/* Set in the environment of the dom0 run: the domid of the PV domU. */
+#define XG_PEER_ENV "XEN_GNT_PEER_DOMID"
+
+/* --- which driver ------------------------------------------------------ */
+
+/* True when xen-gnt's modules are loaded (its core module is present). */
+bool xg_is_ours(void);
+
+/* /sys/module/<module>/parameters/<param> as a number, or -errno. */
+long long xg_module_param(const char *module, const char *param);
+
+/* "PV", "HVM", "PVH" from /sys/hypervisor/guest_type, or NULL. */
+const char *xg_guest_type(void);
+
+/* --- who we are -------------------------------------------------------- */
+
+/*
+ * Our domain id: $XEN_GNT_SELF_DOMID, else 0 in dom0 ($XEN_GNT_PEER_DOMID
+ * set, or control_d in /proc/xen/capabilities), else xenstore "domid"
+ * (libxenstore where linked, else the xenbus device directly).
+ * Returns the domid or -errno.
+ */
+int xg_self_domid(void);
+
+/* Reads a xenstore node through /dev/xen/xenbus (no libxenstore). */
+int xg_xenbus_read(const char *path, char *buf, size_t len);
+
+/* --- devices ----------------------------------------------------------- */
+
+/* open(O_RDWR | O_CLOEXEC): fd or -errno. */
+int xg_open(const char *path);
+
+int xg_gntalloc_alloc(int fd, domid_t domid, uint16_t flags, uint32_t count,
+		      uint64_t *index, uint32_t *grefs);
+int xg_gntalloc_dealloc(int fd, uint64_t index, uint32_t count);
+int xg_gntalloc_notify(int fd, uint64_t index, uint32_t action,
+		       uint32_t port);
+
+/* Maps @count grants of one domain. */
+int xg_gntdev_map(int fd, domid_t domid, uint32_t count,
+		  const uint32_t *refs, uint64_t *index);
+int xg_gntdev_unmap(int fd, uint64_t index, uint32_t count);
+int xg_gntdev_offset(int fd, const void *vaddr, uint64_t *offset,
+		     uint32_t *count);
+int xg_gntdev_notify(int fd, uint64_t index, uint32_t action, uint32_t port);
+int xg_gntdev_set_max(int fd, uint32_t count);
+int xg_gntdev_copy(int fd, struct gntdev_grant_copy_segment *segs,
+		   unsigned int count);
+
+/* mmap(NULL, pages, prot, flags, fd, index): the address or NULL (errno). */
+void *xg_mmap(int fd, uint64_t index, uint32_t pages, int prot, int flags);
+
+/* A raw ioctl: 0 / positive result, or -errno. */
+long xg_ioctl(int fd, unsigned long cmd, void *arg);
+
+/* --- event channels ---------------------------------------------------- */
+
+/*
+ * Two ports of one /dev/xen/evtchn file joined to each other: notifying
+ * @send makes @recv pending (readable from @fd). @self is our domid.
+ */
+struct xg_evtchn_pair {
+	int fd;
+	uint32_t recv;
+	uint32_t send;
+};
+
+int xg_evtchn_pair_open(struct xg_evtchn_pair *p, domid_t self);
+void xg_evtchn_pair_close(struct xg_evtchn_pair *p);
+
+/* An unbound port of @fd that domain @remote may bind to: port or -errno. */
+int xg_evtchn_unbound(int fd, domid_t remote);
+/* Binds to @remote's @port: our port or -errno. */
+int xg_evtchn_bind(int fd, domid_t remote, uint32_t port);
+
+/* Waits until @port fires on @fd (and unmasks it): 0, or -ETIMEDOUT. */
+int xg_evtchn_wait(int fd, uint32_t port, int timeout_ms);
+
+/* --- xen-gnt statistics (debugfs) -------------------------------------- */
+
+/*
+ * Sum of the values of every key starting with @prefix ("live_",
+ * "pending_") in every /sys/kernel/debug/xen-gnt/<module>/stats (mounting
+ * debugfs if needed). Returns 0 and sets *sum, or -errno (-ENOENT: no
+ * stats files).
+ */
+int xg_stats_sum(const char *prefix, long long *sum);
+
+/*
+ * Polls xg_stats_sum(@prefix) until it is <= @limit, for @timeout_ms.
+ * Returns 0 when it got there, -ETIMEDOUT (with *last set) or -errno.
+ */
+int xg_stats_wait_le(const char *prefix, long long limit, int timeout_ms,
+		     long long *last);
+
+/* --- data -------------------------------------------------------------- */
+
+/* A byte pattern that differs by @seed and by position. */
+uint8_t xg_pattern(uint32_t seed, size_t pos);
+void xg_fill(void *buf, size_t len, uint32_t seed);
+/* -1 when @buf holds the pattern, else the first wrong position. */
+long xg_check(const void *buf, size_t len, uint32_t seed);
+
+/* Sleeps @ms milliseconds. */
+void xg_msleep(int ms);
+
+/* Polls until *@p == @want, for up to @timeout_ms: true when seen. */
+bool xg_wait_byte(volatile const uint8_t *p, uint8_t want, int timeout_ms);
+
+#endif /* XEN_GNT_UTIL_H */

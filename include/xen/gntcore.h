@@ -33,20 +33,20 @@
 /* ---------------------------------------------------------------- stats */
 
 enum gntcore_stat {
-	GNTCORE_STAT_HYPERCALLS,	/* grant-table hypercalls issued */
-	GNTCORE_STAT_BATCHES,		/* map, unmap or copy batches */
-	GNTCORE_STAT_MAP_OPS,		/* grant map operations */
-	GNTCORE_STAT_UNMAP_OPS,		/* grant unmap operations */
-	GNTCORE_STAT_COPY_OPS,		/* grant copy operations */
-	GNTCORE_STAT_MAP_ERRORS,	/* map operations Xen refused */
-	GNTCORE_STAT_UNMAP_ERRORS,	/* unmap operations Xen refused */
-	GNTCORE_STAT_LIVE_MAPS,		/* foreign pages mapped now */
-	GNTCORE_STAT_LIVE_GRANTS,	/* own pages granted, not yet revoked */
-	GNTCORE_STAT_LIVE_OBJECTS,	/* device objects (files, ranges) alive */
-	GNTCORE_STAT_PENDING_REVOKE,	/* own pages a peer still maps */
-	GNTCORE_STAT_REVOKE_DEFERRED,	/* revocations that had to wait */
-	GNTCORE_STAT_REVOKE_RETRIES,	/* retries of deferred revocations */
-	GNTCORE_STAT_REVOKE_RECLAIMED,	/* deferred pages finally freed */
+	GNTCORE_STAT_HYPERCALLS, /* grant-table hypercalls issued */
+	GNTCORE_STAT_BATCHES, /* map, unmap or copy batches */
+	GNTCORE_STAT_MAP_OPS, /* grant map operations */
+	GNTCORE_STAT_UNMAP_OPS, /* grant unmap operations */
+	GNTCORE_STAT_COPY_OPS, /* grant copy operations */
+	GNTCORE_STAT_MAP_ERRORS, /* map operations Xen refused */
+	GNTCORE_STAT_UNMAP_ERRORS, /* unmap operations Xen refused */
+	GNTCORE_STAT_LIVE_MAPS, /* foreign pages mapped now */
+	GNTCORE_STAT_LIVE_GRANTS, /* own pages granted, not yet revoked */
+	GNTCORE_STAT_LIVE_OBJECTS, /* device objects (files, ranges) alive */
+	GNTCORE_STAT_PENDING_REVOKE, /* own pages a peer still maps */
+	GNTCORE_STAT_REVOKE_DEFERRED, /* revocations that had to wait */
+	GNTCORE_STAT_REVOKE_RETRIES, /* retries of deferred revocations */
+	GNTCORE_STAT_REVOKE_RECLAIMED, /* deferred pages finally freed */
 	GNTCORE_STAT_NR
 };
 
@@ -146,10 +146,10 @@ struct gntcore_fmap {
 	void *priv;
 };
 
-struct gntcore_fmap *gntcore_fmap_alloc(struct gntcore_stats *st,
-					unsigned int count,
-					void (*release)(struct gntcore_fmap *fm),
-					struct module *owner, void *priv);
+struct gntcore_fmap *
+gntcore_fmap_alloc(struct gntcore_stats *st, unsigned int count,
+		   void (*release)(struct gntcore_fmap *fm),
+		   struct module *owner, void *priv);
 void gntcore_fmap_set_op(struct gntcore_fmap *fm, unsigned int i,
 			 phys_addr_t host_addr, u32 gntmap_flags,
 			 grant_ref_t ref, domid_t domid);

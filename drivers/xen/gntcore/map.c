@@ -83,10 +83,10 @@ static void gntcore_fmap_free(struct gntcore_fmap *fm)
  * Allocates the operation arrays and one placeholder page per grant.
  * Nothing is mapped yet. Return: the map with one reference, or NULL.
  */
-struct gntcore_fmap *gntcore_fmap_alloc(struct gntcore_stats *st,
-					unsigned int count,
-					void (*release)(struct gntcore_fmap *fm),
-					struct module *owner, void *priv)
+struct gntcore_fmap *
+gntcore_fmap_alloc(struct gntcore_stats *st, unsigned int count,
+		   void (*release)(struct gntcore_fmap *fm),
+		   struct module *owner, void *priv)
 {
 	struct gntcore_fmap *fm;
 	unsigned int i;
@@ -102,10 +102,10 @@ struct gntcore_fmap *gntcore_fmap_alloc(struct gntcore_stats *st,
 	if (!fm->pages || !fm->map_ops || !fm->unmap_ops || !fm->state)
 		goto err;
 	if (xen_pv_domain()) {
-		fm->kmap_ops = kvcalloc(count, sizeof(*fm->kmap_ops),
-					GFP_KERNEL);
-		fm->kunmap_ops = kvcalloc(count, sizeof(*fm->kunmap_ops),
-					  GFP_KERNEL);
+		fm->kmap_ops =
+			kvcalloc(count, sizeof(*fm->kmap_ops), GFP_KERNEL);
+		fm->kunmap_ops =
+			kvcalloc(count, sizeof(*fm->kunmap_ops), GFP_KERNEL);
 		if (!fm->kmap_ops || !fm->kunmap_ops)
 			goto err;
 	}
@@ -138,6 +138,12 @@ err:
 }
 EXPORT_SYMBOL_NS_GPL(gntcore_fmap_alloc, XEN_GNTCORE_NS);
 
+/* Kernel address of a placeholder page, as grant ops want it. */
+static unsigned long gntcore_page_kaddr(struct page *page)
+{
+	return (unsigned long)pfn_to_kaddr(page_to_pfn(page));
+}
+
 /**
  * gntcore_fmap_set_op() - describe how page @i is to be mapped
  * @fm:           the map
@@ -156,8 +162,7 @@ void gntcore_fmap_set_op(struct gntcore_fmap *fm, unsigned int i,
 			 grant_ref_t ref, domid_t domid)
 {
 	if (!host_addr) {
-		host_addr = (phys_addr_t)(unsigned long)
-			pfn_to_kaddr(page_to_pfn(fm->pages[i]));
+		host_addr = gntcore_page_kaddr(fm->pages[i]);
 		gntmap_flags |= GNTMAP_host_map;
 	}
 	gnttab_set_map_op(&fm->map_ops[i], host_addr, gntmap_flags, ref, domid);
@@ -241,7 +246,8 @@ static void gntcore_fmap_unwind(struct gntcore_fmap *fm)
 			struct gnttab_unmap_grant_ref *kun = &fm->kunmap_ops[i];
 
 			kun->handle = kop->status == GNTST_okay ?
-					kop->handle : INVALID_GRANT_HANDLE;
+					      kop->handle :
+					      INVALID_GRANT_HANDLE;
 			kun->status = GNTCORE_ST_UNSEEN;
 			need |= kun->handle != INVALID_GRANT_HANDLE;
 		}
@@ -270,8 +276,8 @@ static void gntcore_fmap_unwind(struct gntcore_fmap *fm)
 			fm->kunmap_ops[i].handle = INVALID_GRANT_HANDLE;
 		if (dead)
 			bad++;
-		atomic_set(&fm->state[i], dead ? GNTCORE_PAGE_DEAD :
-						 GNTCORE_PAGE_NONE);
+		atomic_set(&fm->state[i],
+			   dead ? GNTCORE_PAGE_DEAD : GNTCORE_PAGE_NONE);
 	}
 	gntcore_stat_add(st, GNTCORE_STAT_UNMAP_OPS, n);
 	if (bad) {
@@ -299,6 +305,7 @@ int gntcore_fmap_map(struct gntcore_fmap *fm, u32 gntmap_flags)
 	struct gntcore_stats *st = fm->stats;
 	unsigned int i, claimed, failed = 0;
 	int ret = 0, state;
+	u32 kflags;
 
 	/* Step 1: claim every page, NONE -> MAPPING. */
 	for (claimed = 0; claimed < fm->count; claimed++) {
@@ -306,7 +313,8 @@ int gntcore_fmap_map(struct gntcore_fmap *fm, u32 gntmap_flags)
 				       GNTCORE_PAGE_MAPPING);
 		if (state != GNTCORE_PAGE_NONE) {
 			ret = state == GNTCORE_PAGE_MAPPED ? -EBUSY :
-			      state == GNTCORE_PAGE_DEAD ? -EIO : -EAGAIN;
+			      state == GNTCORE_PAGE_DEAD   ? -EIO :
+							     -EAGAIN;
 			break;
 		}
 	}
@@ -317,19 +325,21 @@ int gntcore_fmap_map(struct gntcore_fmap *fm, u32 gntmap_flags)
 	}
 
 	/* Step 2: on PV, map the placeholders' kernel addresses too. */
+	kflags = (gntmap_flags & GNTMAP_readonly) | GNTMAP_host_map;
 	for (i = 0; i < fm->count; i++) {
 		fm->map_ops[i].status = GNTCORE_ST_UNSEEN;
 		fm->map_ops[i].handle = INVALID_GRANT_HANDLE;
 		if (!fm->kmap_ops)
 			continue;
 		gnttab_set_map_op(&fm->kmap_ops[i],
-				  (unsigned long)pfn_to_kaddr(page_to_pfn(fm->pages[i])),
-				  (gntmap_flags & GNTMAP_readonly) | GNTMAP_host_map,
+				  gntcore_page_kaddr(fm->pages[i]), kflags,
 				  fm->map_ops[i].ref, fm->map_ops[i].dom);
 		fm->kmap_ops[i].status = GNTCORE_ST_UNSEEN;
 		fm->kmap_ops[i].handle = INVALID_GRANT_HANDLE;
-		gnttab_set_unmap_op(&fm->kunmap_ops[i], fm->kmap_ops[i].host_addr,
-				    fm->kmap_ops[i].flags, INVALID_GRANT_HANDLE);
+		gnttab_set_unmap_op(&fm->kunmap_ops[i],
+				    fm->kmap_ops[i].host_addr,
+				    fm->kmap_ops[i].flags,
+				    INVALID_GRANT_HANDLE);
 	}
 
 	/* Step 3: one batch. Statuses, not the return value, tell the truth. */
@@ -346,14 +356,13 @@ int gntcore_fmap_map(struct gntcore_fmap *fm, u32 gntmap_flags)
 			status = fm->kmap_ops[i].status;
 		if (gntcore_op_done(fm->map_ops[i].status,
 				    fm->map_ops[i].handle) &&
-		    (!fm->kmap_ops ||
-		     gntcore_op_done(fm->kmap_ops[i].status,
-				     fm->kmap_ops[i].handle)))
+		    (!fm->kmap_ops || gntcore_op_done(fm->kmap_ops[i].status,
+						      fm->kmap_ops[i].handle)))
 			continue;
+		if (status > 0) /* never processed */
+			status = GNTST_general_error;
 		if (!failed++)
-			ret = gntcore_gntst_to_errno(status > 0 ?
-						     GNTST_general_error :
-						     status);
+			ret = gntcore_gntst_to_errno(status);
 	}
 
 	/* Step 4: all mapped (MAPPING -> MAPPED), or unwind (-> NONE). */
@@ -376,7 +385,8 @@ EXPORT_SYMBOL_NS_GPL(gntcore_fmap_map, XEN_GNTCORE_NS);
 
 static void gntcore_unmap_done(int result, struct gntab_unmap_queue_data *q)
 {
-	struct gntcore_unmap_req *req = container_of(q, struct gntcore_unmap_req, q);
+	struct gntcore_unmap_req *req =
+		container_of(q, struct gntcore_unmap_req, q);
 	struct gntcore_fmap *fm = req->fm;
 	struct gntcore_stats *st = fm->stats;
 	unsigned int i, bad = 0;
@@ -392,15 +402,15 @@ static void gntcore_unmap_done(int result, struct gntab_unmap_queue_data *q)
 		if (dead)
 			bad++;
 		/* Step 3 of unmap: UNMAPPING -> NONE (or DEAD). */
-		atomic_set(&fm->state[i], dead ? GNTCORE_PAGE_DEAD :
-						 GNTCORE_PAGE_NONE);
+		atomic_set(&fm->state[i],
+			   dead ? GNTCORE_PAGE_DEAD : GNTCORE_PAGE_NONE);
 	}
 	gntcore_stat_add(st, GNTCORE_STAT_HYPERCALLS, fm->kunmap_ops ? 2 : 1);
 	gntcore_stat_add(st, GNTCORE_STAT_LIVE_MAPS, -(s64)q->count);
 	if (bad) {
 		gntcore_stat_add(st, GNTCORE_STAT_UNMAP_ERRORS, bad);
-		pr_err_ratelimited("grant unmap failed for %u page(s) (%d): leaking them\n",
-				   bad, result);
+		pr_err_ratelimited("unmap failed (%d): leaking %u page(s)\n",
+				   result, bad);
 	}
 	atomic_sub(q->count, &fm->live);
 	kfree(req);
@@ -456,7 +466,8 @@ unsigned int gntcore_fmap_unmap(struct gntcore_fmap *fm, unsigned int first,
 	for (i = first; i < end; i++) {
 		/* Step 1 of unmap: MAPPED -> UNMAPPING; losers skip the page. */
 		if (atomic_cmpxchg(&fm->state[i], GNTCORE_PAGE_MAPPED,
-				   GNTCORE_PAGE_UNMAPPING) == GNTCORE_PAGE_MAPPED) {
+				   GNTCORE_PAGE_UNMAPPING) ==
+		    GNTCORE_PAGE_MAPPED) {
 			run++;
 			continue;
 		}

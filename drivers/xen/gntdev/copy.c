@@ -30,13 +30,13 @@
 
 struct gntdev_copy_batch {
 	struct gnttab_copy *ops;
-	unsigned int *op_seg;		/* segment (chunk index) of each op */
-	struct page **pages;		/* pinned local pages */
-	bool *page_written;		/* ... and whether Xen writes them */
+	unsigned int *op_seg; /* segment (chunk index) of each op */
+	struct page **pages; /* pinned local pages */
+	bool *page_written; /* ... and whether Xen writes them */
 	unsigned int nr_ops;
 	unsigned int nr_pages;
 	unsigned int cap;
-	unsigned long last_addr;	/* user page of pages[nr_pages - 1] */
+	unsigned long last_addr; /* user page of pages[nr_pages - 1] */
 };
 
 static void gntdev_copy_unpin(struct gntdev_copy_batch *b)
@@ -44,7 +44,8 @@ static void gntdev_copy_unpin(struct gntdev_copy_batch *b)
 	unsigned int i;
 
 	for (i = 0; i < b->nr_pages; i++)
-		unpin_user_pages_dirty_lock(&b->pages[i], 1, b->page_written[i]);
+		unpin_user_pages_dirty_lock(&b->pages[i], 1,
+					    b->page_written[i]);
 	b->nr_pages = 0;
 }
 
@@ -191,8 +192,8 @@ static int gntdev_copy_alloc(struct gntdev_copy_batch *b, unsigned int count)
 	b->ops = kvmalloc_array(b->cap, sizeof(*b->ops), GFP_KERNEL);
 	b->op_seg = kvmalloc_array(b->cap, sizeof(*b->op_seg), GFP_KERNEL);
 	b->pages = kvmalloc_array(b->cap, sizeof(*b->pages), GFP_KERNEL);
-	b->page_written = kvmalloc_array(b->cap, sizeof(*b->page_written),
-					 GFP_KERNEL);
+	b->page_written =
+		kvmalloc_array(b->cap, sizeof(*b->page_written), GFP_KERNEL);
 	b->nr_ops = 0;
 	b->nr_pages = 0;
 	if (!b->ops || !b->op_seg || !b->pages || !b->page_written)
@@ -260,7 +261,8 @@ long gntdev_ioctl_grant_copy(void __user *arg, bool compat)
 			return -EFAULT;
 		count = op.count;
 		/* The uapi struct cannot say __user; it is one. */
-		useg = (__force struct gntdev_grant_copy_segment __user *)op.segments;
+		useg = (__force struct gntdev_grant_copy_segment __user *)
+			       op.segments;
 	}
 	if (!count)
 		return 0;
@@ -280,7 +282,8 @@ long gntdev_ioctl_grant_copy(void __user *arg, bool compat)
 			ret = -EINTR;
 			break;
 		}
-		if (copy_from_user(segs, useg + done, array_size(n, sizeof(*segs)))) {
+		if (copy_from_user(segs, useg + done,
+				   array_size(n, sizeof(*segs)))) {
 			ret = -EFAULT;
 			break;
 		}

@@ -133,7 +133,8 @@ static int gntdev_insert_map(struct gntdev_priv *priv, struct gntdev_map *map)
 		/* Rare: the space above is used up; first fit from 0. */
 		start = 0;
 		for (n = rb_first(&priv->maps); n; n = rb_next(n)) {
-			struct gntdev_map *m = rb_entry(n, struct gntdev_map, node);
+			struct gntdev_map *m =
+				rb_entry(n, struct gntdev_map, node);
 
 			if (m->index - start >= map->count)
 				break;
@@ -195,8 +196,9 @@ static int gntdev_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
-static long gntdev_ioctl_map_grant_ref(struct gntdev_priv *priv,
-				       struct ioctl_gntdev_map_grant_ref __user *u)
+static long
+gntdev_ioctl_map_grant_ref(struct gntdev_priv *priv,
+			   struct ioctl_gntdev_map_grant_ref __user *u)
 {
 	struct ioctl_gntdev_map_grant_ref op;
 	struct ioctl_gntdev_grant_ref *refs;
@@ -258,8 +260,9 @@ out_free_refs:
 	return ret;
 }
 
-static long gntdev_ioctl_unmap_grant_ref(struct gntdev_priv *priv,
-					 struct ioctl_gntdev_unmap_grant_ref __user *u)
+static long
+gntdev_ioctl_unmap_grant_ref(struct gntdev_priv *priv,
+			     struct ioctl_gntdev_unmap_grant_ref __user *u)
 {
 	struct ioctl_gntdev_unmap_grant_ref op;
 	struct gntdev_map *map;
@@ -274,7 +277,8 @@ static long gntdev_ioctl_unmap_grant_ref(struct gntdev_priv *priv,
 	mutex_lock(&priv->lock);
 	map = gntdev_find_map(priv, index);
 	/* As in Linux, a count of 0 matches whatever range starts there. */
-	if (!map || map->index != index || (op.count && op.count != map->count)) {
+	if (!map || map->index != index ||
+	    (op.count && op.count != map->count)) {
 		mutex_unlock(&priv->lock);
 		return -ENOENT;
 	}
@@ -285,8 +289,9 @@ static long gntdev_ioctl_unmap_grant_ref(struct gntdev_priv *priv,
 	return 0;
 }
 
-static long gntdev_ioctl_get_offset_for_vaddr(struct file *file,
-					      struct ioctl_gntdev_get_offset_for_vaddr __user *u)
+static long
+gntdev_ioctl_get_offset(struct file *file,
+			struct ioctl_gntdev_get_offset_for_vaddr __user *u)
 {
 	struct ioctl_gntdev_get_offset_for_vaddr op;
 	struct vm_area_struct *vma;
@@ -311,8 +316,9 @@ static long gntdev_ioctl_get_offset_for_vaddr(struct file *file,
 	return 0;
 }
 
-static long gntdev_ioctl_set_max_grants(struct gntdev_priv *priv,
-					struct ioctl_gntdev_set_max_grants __user *u)
+static long
+gntdev_ioctl_set_max_grants(struct gntdev_priv *priv,
+			    struct ioctl_gntdev_set_max_grants __user *u)
 {
 	struct ioctl_gntdev_set_max_grants op;
 	long ret = 0;
@@ -331,8 +337,9 @@ static long gntdev_ioctl_set_max_grants(struct gntdev_priv *priv,
 	return ret;
 }
 
-static long gntdev_ioctl_set_unmap_notify(struct gntdev_priv *priv,
-					  struct ioctl_gntdev_unmap_notify __user *u)
+static long
+gntdev_ioctl_set_unmap_notify(struct gntdev_priv *priv,
+			      struct ioctl_gntdev_unmap_notify __user *u)
 {
 	struct ioctl_gntdev_unmap_notify op;
 	struct gntdev_notify old = {};
@@ -387,7 +394,7 @@ static long gntdev_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case IOCTL_GNTDEV_UNMAP_GRANT_REF:
 		return gntdev_ioctl_unmap_grant_ref(priv, ptr);
 	case IOCTL_GNTDEV_GET_OFFSET_FOR_VADDR:
-		return gntdev_ioctl_get_offset_for_vaddr(file, ptr);
+		return gntdev_ioctl_get_offset(file, ptr);
 	case IOCTL_GNTDEV_SET_MAX_GRANTS:
 		return gntdev_ioctl_set_max_grants(priv, ptr);
 	case IOCTL_GNTDEV_SET_UNMAP_NOTIFY:

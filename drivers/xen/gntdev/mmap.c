@@ -146,7 +146,8 @@ static bool gntdev_invalidate(struct mmu_interval_notifier *mn,
 			      unsigned long cur_seq)
 {
 	struct gntdev_map *map = container_of(mn, struct gntdev_map, notifier);
-	unsigned long end = map->vm_start + ((unsigned long)map->count << PAGE_SHIFT);
+	unsigned long end =
+		map->vm_start + ((unsigned long)map->count << PAGE_SHIFT);
 	unsigned long mstart = max(range->start, map->vm_start);
 	unsigned long mend = min(range->end, end);
 
@@ -192,13 +193,14 @@ static int gntdev_pte_mkspecial(pte_t *pte, unsigned long addr, void *data)
 /* Must hold priv->lock and the mmap lock for writing. */
 static int gntdev_mmap_pv(struct gntdev_map *map, struct vm_area_struct *vma)
 {
+	struct mmu_interval_notifier *mn;
 	unsigned long len = vma->vm_end - vma->vm_start;
 	int err;
 
 	map->vm_start = vma->vm_start;
-	err = mmu_interval_notifier_insert_locked(&map->notifier, vma->vm_mm,
-						  vma->vm_start, len,
-						  &gntdev_mn_ops);
+	mn = &map->notifier;
+	err = mmu_interval_notifier_insert_locked(mn, vma->vm_mm, map->vm_start,
+						  len, &gntdev_mn_ops);
 	if (err)
 		return err;
 

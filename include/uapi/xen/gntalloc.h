@@ -28,7 +28,7 @@
  * limit or when the grant table is full; ENOMEM; EFAULT.
  */
 #define IOCTL_GNTALLOC_ALLOC_GREF \
-_IOC(_IOC_NONE, 'G', 5, sizeof(struct ioctl_gntalloc_alloc_gref))
+	_IOC(_IOC_NONE, 'G', 5, sizeof(struct ioctl_gntalloc_alloc_gref))
 /**
  * struct ioctl_gntalloc_alloc_gref - argument of IOCTL_GNTALLOC_ALLOC_GREF
  * @domid:    in, domain given access to the pages
@@ -57,7 +57,7 @@ struct ioctl_gntalloc_alloc_gref {
  * file (nothing is deallocated then); EINVAL for a @count of 0.
  */
 #define IOCTL_GNTALLOC_DEALLOC_GREF \
-_IOC(_IOC_NONE, 'G', 6, sizeof(struct ioctl_gntalloc_dealloc_gref))
+	_IOC(_IOC_NONE, 'G', 6, sizeof(struct ioctl_gntalloc_dealloc_gref))
 /**
  * struct ioctl_gntalloc_dealloc_gref - argument of DEALLOC_GREF
  * @index: in, file offset of the first page
@@ -78,7 +78,7 @@ struct ioctl_gntalloc_dealloc_gref {
  * page is not allocated on this file.
  */
 #define IOCTL_GNTALLOC_SET_UNMAP_NOTIFY \
-_IOC(_IOC_NONE, 'G', 7, sizeof(struct ioctl_gntalloc_unmap_notify))
+	_IOC(_IOC_NONE, 'G', 7, sizeof(struct ioctl_gntalloc_unmap_notify))
 /**
  * struct ioctl_gntalloc_unmap_notify - argument of SET_UNMAP_NOTIFY
  * @index:              in, file offset of a byte within the page

@@ -41,7 +41,7 @@ struct ioctl_gntdev_grant_ref {
  * exceeded or its offset space is full; ENOMEM; EFAULT.
  */
 #define IOCTL_GNTDEV_MAP_GRANT_REF \
-_IOC(_IOC_NONE, 'G', 0, sizeof(struct ioctl_gntdev_map_grant_ref))
+	_IOC(_IOC_NONE, 'G', 0, sizeof(struct ioctl_gntdev_map_grant_ref))
 /**
  * struct ioctl_gntdev_map_grant_ref - argument of IOCTL_GNTDEV_MAP_GRANT_REF
  * @count: in, number of entries in @refs
@@ -65,7 +65,7 @@ struct ioctl_gntdev_map_grant_ref {
  * page aligned; ENOENT if no range starts at @index with @count pages.
  */
 #define IOCTL_GNTDEV_UNMAP_GRANT_REF \
-_IOC(_IOC_NONE, 'G', 1, sizeof(struct ioctl_gntdev_unmap_grant_ref))
+	_IOC(_IOC_NONE, 'G', 1, sizeof(struct ioctl_gntdev_unmap_grant_ref))
 /**
  * struct ioctl_gntdev_unmap_grant_ref - argument of UNMAP_GRANT_REF
  * @index: in, offset returned by MAP_GRANT_REF
@@ -86,7 +86,8 @@ struct ioctl_gntdev_unmap_grant_ref {
  * Errors: EINVAL unless @vaddr lies in a gntdev mapping of this file.
  */
 #define IOCTL_GNTDEV_GET_OFFSET_FOR_VADDR \
-_IOC(_IOC_NONE, 'G', 2, sizeof(struct ioctl_gntdev_get_offset_for_vaddr))
+	_IOC(_IOC_NONE, 'G', 2,           \
+	     sizeof(struct ioctl_gntdev_get_offset_for_vaddr))
 /**
  * struct ioctl_gntdev_get_offset_for_vaddr - argument of GET_OFFSET_FOR_VADDR
  * @vaddr:  in, start address of a mapping made by mmap() on this file
@@ -108,7 +109,7 @@ struct ioctl_gntdev_get_offset_for_vaddr {
  * in-tree driver answers ENOTTY; libxengnttab accepts both.)
  */
 #define IOCTL_GNTDEV_SET_MAX_GRANTS \
-_IOC(_IOC_NONE, 'G', 3, sizeof(struct ioctl_gntdev_set_max_grants))
+	_IOC(_IOC_NONE, 'G', 3, sizeof(struct ioctl_gntdev_set_max_grants))
 /**
  * struct ioctl_gntdev_set_max_grants - argument of SET_MAX_GRANTS
  * @count: in, maximum number of grants reserved at once on this file
@@ -129,7 +130,7 @@ struct ioctl_gntdev_set_max_grants {
  * @index lies in no range.
  */
 #define IOCTL_GNTDEV_SET_UNMAP_NOTIFY \
-_IOC(_IOC_NONE, 'G', 7, sizeof(struct ioctl_gntdev_unmap_notify))
+	_IOC(_IOC_NONE, 'G', 7, sizeof(struct ioctl_gntdev_unmap_notify))
 /**
  * struct ioctl_gntdev_unmap_notify - argument of SET_UNMAP_NOTIFY
  * @index:              in, file offset of a byte within the range
@@ -195,11 +196,11 @@ struct ioctl_gntdev_grant_copy {
  * reserves their numbers and answers ENOTTY, as Linux does when built
  * without CONFIG_XEN_GNTDEV_DMABUF.
  */
-#define GNTDEV_DMA_FLAG_WC		(1 << 0)
-#define GNTDEV_DMA_FLAG_COHERENT	(1 << 1)
+#define GNTDEV_DMA_FLAG_WC (1 << 0)
+#define GNTDEV_DMA_FLAG_COHERENT (1 << 1)
 
 #define IOCTL_GNTDEV_DMABUF_EXP_FROM_REFS \
-	_IOC(_IOC_NONE, 'G', 9, \
+	_IOC(_IOC_NONE, 'G', 9,           \
 	     sizeof(struct ioctl_gntdev_dmabuf_exp_from_refs))
 /**
  * struct ioctl_gntdev_dmabuf_exp_from_refs - export grants as a dma-buf
@@ -218,7 +219,7 @@ struct ioctl_gntdev_dmabuf_exp_from_refs {
 };
 
 #define IOCTL_GNTDEV_DMABUF_EXP_WAIT_RELEASED \
-	_IOC(_IOC_NONE, 'G', 10, \
+	_IOC(_IOC_NONE, 'G', 10,              \
 	     sizeof(struct ioctl_gntdev_dmabuf_exp_wait_released))
 /**
  * struct ioctl_gntdev_dmabuf_exp_wait_released - wait for a dma-buf
@@ -231,8 +232,7 @@ struct ioctl_gntdev_dmabuf_exp_wait_released {
 };
 
 #define IOCTL_GNTDEV_DMABUF_IMP_TO_REFS \
-	_IOC(_IOC_NONE, 'G', 11, \
-	     sizeof(struct ioctl_gntdev_dmabuf_imp_to_refs))
+	_IOC(_IOC_NONE, 'G', 11, sizeof(struct ioctl_gntdev_dmabuf_imp_to_refs))
 /**
  * struct ioctl_gntdev_dmabuf_imp_to_refs - grant a dma-buf's pages
  * @fd:    in, dma-buf file descriptor
@@ -250,8 +250,7 @@ struct ioctl_gntdev_dmabuf_imp_to_refs {
 };
 
 #define IOCTL_GNTDEV_DMABUF_IMP_RELEASE \
-	_IOC(_IOC_NONE, 'G', 12, \
-	     sizeof(struct ioctl_gntdev_dmabuf_imp_release))
+	_IOC(_IOC_NONE, 'G', 12, sizeof(struct ioctl_gntdev_dmabuf_imp_release))
 /**
  * struct ioctl_gntdev_dmabuf_imp_release - release an imported dma-buf
  * @fd:       in, dma-buf file descriptor

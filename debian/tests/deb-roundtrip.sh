@@ -110,8 +110,8 @@ case $deb in /*) ;; *) deb=$PWD/$deb ;; esac
 arch=$(dpkg-deb -f "$deb" Architecture 2>/dev/null)
 dep=$(dpkg-deb -f "$deb" Depends 2>/dev/null)
 ver=$(dpkg-deb -f "$deb" Version 2>/dev/null)
-[ "$arch" = all ] && [[ "$dep" == *dkms* ]] && [[ "$ver" == "$version"-* ]]
-check $? "control: Architecture all, depends on dkms, version $version-*" \
+[ "$arch" = all ] && [[ "$dep" == *dkms* ]] && [ "$ver" = "$version" ]
+check $? "control: Architecture all, depends on dkms, version $version (native)" \
 	"Architecture: $arch" "Depends: $dep" "Version: $ver"
 
 missing=""

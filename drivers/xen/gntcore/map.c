@@ -223,6 +223,28 @@ static bool gntcore_op_done(s16 status, grant_handle_t handle)
 }
 
 /*
+ * The last step for page @i once its unmap ops have run: forget the
+ * handles and move the page to NONE, or to DEAD if Xen refused an op that
+ * held a handle (the grant may then still be mapped).
+ * Return: whether the page is DEAD.
+ */
+static bool gntcore_page_unmapped(struct gntcore_fmap *fm, unsigned int i)
+{
+	bool dead = false;
+
+	if (fm->unmap_ops[i].handle != INVALID_GRANT_HANDLE)
+		dead |= fm->unmap_ops[i].status != GNTST_okay;
+	fm->unmap_ops[i].handle = INVALID_GRANT_HANDLE;
+	if (fm->kunmap_ops) {
+		if (fm->kunmap_ops[i].handle != INVALID_GRANT_HANDLE)
+			dead |= fm->kunmap_ops[i].status != GNTST_okay;
+		fm->kunmap_ops[i].handle = INVALID_GRANT_HANDLE;
+	}
+	atomic_set(&fm->state[i], dead ? GNTCORE_PAGE_DEAD : GNTCORE_PAGE_NONE);
+	return dead;
+}
+
+/*
  * Undo the half of a failed batch that succeeded. Only ops holding a
  * handle are unmapped; the others carry INVALID_GRANT_HANDLE, which Xen
  * answers with GNTST_bad_handle and nothing else. One call, like the map.
@@ -231,7 +253,6 @@ static void gntcore_fmap_unwind(struct gntcore_fmap *fm)
 {
 	struct gntcore_stats *st = fm->stats;
 	unsigned int i, n = 0, bad = 0;
-	bool need = false;
 
 	for (i = 0; i < fm->count; i++) {
 		struct gnttab_map_grant_ref *op = &fm->map_ops[i];
@@ -240,7 +261,7 @@ static void gntcore_fmap_unwind(struct gntcore_fmap *fm)
 		un->handle = op->status == GNTST_okay ? op->handle :
 							INVALID_GRANT_HANDLE;
 		un->status = GNTCORE_ST_UNSEEN;
-		need |= un->handle != INVALID_GRANT_HANDLE;
+		n += un->handle != INVALID_GRANT_HANDLE;
 		if (fm->kmap_ops) {
 			struct gnttab_map_grant_ref *kop = &fm->kmap_ops[i];
 			struct gnttab_unmap_grant_ref *kun = &fm->kunmap_ops[i];
@@ -249,36 +270,18 @@ static void gntcore_fmap_unwind(struct gntcore_fmap *fm)
 					      kop->handle :
 					      INVALID_GRANT_HANDLE;
 			kun->status = GNTCORE_ST_UNSEEN;
-			need |= kun->handle != INVALID_GRANT_HANDLE;
+			n += kun->handle != INVALID_GRANT_HANDLE;
 		}
 	}
-	if (need) {
+	if (n) {
 		gnttab_unmap_refs(fm->unmap_ops, fm->kunmap_ops, fm->pages,
 				  fm->count);
 		gntcore_stat_add(st, GNTCORE_STAT_HYPERCALLS,
 				 fm->kunmap_ops ? 2 : 1);
 		gntcore_stat_inc(st, GNTCORE_STAT_BATCHES);
 	}
-	for (i = 0; i < fm->count; i++) {
-		bool dead = false;
-
-		if (fm->unmap_ops[i].handle != INVALID_GRANT_HANDLE) {
-			n++;
-			dead |= fm->unmap_ops[i].status != GNTST_okay;
-		}
-		if (fm->kunmap_ops &&
-		    fm->kunmap_ops[i].handle != INVALID_GRANT_HANDLE) {
-			n++;
-			dead |= fm->kunmap_ops[i].status != GNTST_okay;
-		}
-		fm->unmap_ops[i].handle = INVALID_GRANT_HANDLE;
-		if (fm->kunmap_ops)
-			fm->kunmap_ops[i].handle = INVALID_GRANT_HANDLE;
-		if (dead)
-			bad++;
-		atomic_set(&fm->state[i],
-			   dead ? GNTCORE_PAGE_DEAD : GNTCORE_PAGE_NONE);
-	}
+	for (i = 0; i < fm->count; i++)
+		bad += gntcore_page_unmapped(fm, i);
 	gntcore_stat_add(st, GNTCORE_STAT_UNMAP_OPS, n);
 	if (bad) {
 		gntcore_stat_add(st, GNTCORE_STAT_UNMAP_ERRORS, bad);
@@ -391,20 +394,9 @@ static void gntcore_unmap_done(int result, struct gntab_unmap_queue_data *q)
 	struct gntcore_stats *st = fm->stats;
 	unsigned int i, bad = 0;
 
-	for (i = req->first; i < req->first + q->count; i++) {
-		bool dead = fm->unmap_ops[i].status != GNTST_okay ||
-			    (fm->kunmap_ops &&
-			     fm->kunmap_ops[i].status != GNTST_okay);
-
-		fm->unmap_ops[i].handle = INVALID_GRANT_HANDLE;
-		if (fm->kunmap_ops)
-			fm->kunmap_ops[i].handle = INVALID_GRANT_HANDLE;
-		if (dead)
-			bad++;
-		/* Step 3 of unmap: UNMAPPING -> NONE (or DEAD). */
-		atomic_set(&fm->state[i],
-			   dead ? GNTCORE_PAGE_DEAD : GNTCORE_PAGE_NONE);
-	}
+	/* Step 3 of unmap: UNMAPPING -> NONE (or DEAD). */
+	for (i = req->first; i < req->first + q->count; i++)
+		bad += gntcore_page_unmapped(fm, i);
 	gntcore_stat_add(st, GNTCORE_STAT_HYPERCALLS, fm->kunmap_ops ? 2 : 1);
 	gntcore_stat_add(st, GNTCORE_STAT_LIVE_MAPS, -(s64)q->count);
 	if (bad) {

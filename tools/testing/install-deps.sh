@@ -18,6 +18,8 @@ pkgs=(
 	# the VM: Xen, its toolstack, QEMU, initramfs tools
 	xen-hypervisor-4.17-amd64 xen-utils-4.17 qemu-system-x86
 	busybox-static cpio zstd gzip strace
+	# make bench: the plot
+	gnuplot-nox python3
 	# make style
 	clang-format
 )

@@ -112,10 +112,7 @@ static int dealloc_missing_ret(void)
 	return xg_is_ours() ? -ENOENT : -EINVAL;
 }
 
-/*
- * A count of 0 is accepted by the in-tree driver (it allocates nothing and
- * returns 0). xen-gnt's header documents EINVAL: the ABI must match.
- */
+/* A count of 0: in-tree 0 (nothing allocated), xen-gnt EINVAL (see above). */
 TEST_F(gntalloc, alloc_count_zero)
 {
 	uint64_t index;
@@ -152,10 +149,7 @@ TEST_F(gntalloc, alloc_over_limit_enospc)
 				       NULL));
 }
 
-/*
- * Flag bits other than GNTALLOC_FLAG_WRITABLE are ignored by the in-tree
- * driver (only bit 0 is read). xen-gnt's header documents EINVAL.
- */
+/* Unknown flag bits: in-tree ignores them, xen-gnt says EINVAL (see above). */
 TEST_F(gntalloc, alloc_unknown_flags)
 {
 	uint64_t index;
@@ -249,7 +243,7 @@ TEST_F(gntalloc, mmap_unallocated_enoent)
 	EXPECT_EQ(ENOENT, errno);
 }
 
-/* DEALLOC_GREF of a whole range; after it the range is gone (EINVAL). */
+/* DEALLOC_GREF of a whole range; after it the range is gone. */
 TEST_F(gntalloc, dealloc_then_again)
 {
 	uint64_t index;
@@ -263,7 +257,7 @@ TEST_F(gntalloc, dealloc_then_again)
 	EXPECT_EQ(ENOENT, errno);
 }
 
-/* DEALLOC_GREF of something never allocated: EINVAL (in-tree, not ENOENT). */
+/* DEALLOC_GREF of something never allocated (in-tree EINVAL, ours ENOENT). */
 TEST_F(gntalloc, dealloc_unknown_index)
 {
 	uint64_t index;
@@ -292,7 +286,7 @@ TEST_F(gntalloc, dealloc_count_zero_einval)
 	EXPECT_EQ(0, xg_gntalloc_dealloc(self->fd, index, 2));
 }
 
-/* A range longer than what is allocated: EINVAL and nothing deallocated. */
+/* A range longer than what is allocated: refused, nothing deallocated. */
 TEST_F(gntalloc, dealloc_too_many)
 {
 	uint64_t index;

@@ -68,6 +68,7 @@ abi-check:
 
 -include tools/testing/xen-vm/targets.mk
 -include tools/bench/bench.mk
+-include tools/testing/fuzz/fuzz.mk
 include Documentation/docs.mk
 
 style:
@@ -89,6 +90,7 @@ help:
 	@echo "                         (MODULES=intree runs the same suites on the in-tree modules)"
 	@echo "  make demo              boot Xen+dom0+domU and move data over vchan through our modules"
 	@echo "  make bench             benchmarks: ours vs in-tree in the same boot"
+	@echo "  make fuzz              seeded fuzzer of both devices in dom0 (DURATION=60 SEED=...)"
 	@echo "  make abi-check         assert our uapi headers match the system's, byte for byte"
 	@echo "  make style             checkpatch and clang-format"
 	@echo "  make htmldocs          the documentation (Sphinx) into out/htmldocs"

@@ -312,11 +312,36 @@ wait_pid() {
 	wait "$pid"
 }
 
+# vchan_finish TAG LABEL DOMU_CMD XPID PPID BYTES: the end of a vchan
+# transfer in either direction: wait for dom0's side (XPID), stop the
+# proxy (PPID), collect the domU's answer to DOMU_CMD, and judge both.
+vchan_finish() {
+	local tag=$1 label=$2 cmd=$3 xpid=$4 ppid=$5 bytes=$6
+	local rc0 rcu ack l0 lu
+
+	wait_pid "$xpid" $VCHAN_CAP
+	rc0=$?
+	[ $rc0 = 124 ] && echo "dom0: vchan transfer, $label (limit $VCHAN_CAP s)" >> "$RES/timeouts.txt"
+	kill "$ppid" 2>/dev/null
+	wait "$ppid" 2>/dev/null
+	if ack=$(domu_ack 120); then
+		rcu=${ack%% *}
+		lu=${ack#* }
+	else
+		rcu=timeout
+		lu="no answer from the domU"
+		echo "dom0: domU answer to $cmd (limit 120 s)" >> "$RES/timeouts.txt"
+	fi
+	l0=$(tail -n1 "/run/xen-vm/$tag.out")
+	[ -s "/run/xen-vm/$tag.err" ] && cat "/run/xen-vm/$tag.err" "/run/xen-vm/$tag.proxy"
+	judge_vchan "$label" "$bytes" "$rc0" "$l0" "$rcu" "$lu"
+}
+
 # dom0 is the vchan server (gntalloc side in dom0), the domU the client.
 vchan_dom0_server() {
 	local bytes=$1 path=/local/domain/0/data/xen-vm-vchan-a
 	local state=/local/domain/$DOMID/data/vchan-a-state sock=/run/xen-vm/a.sock
-	local xpid ppid rc0 rcu ack l0 lu
+	local xpid ppid
 	local limit=$VCHAN_IDLE
 
 	xenstore-rm "$state" 2>/dev/null
@@ -332,29 +357,14 @@ vchan_dom0_server() {
 		echo "dom0: vchan-socket-proxy server start (limit 120 s)" >> "$RES/timeouts.txt"
 	fi
 	domu_cmd vchan-client 0 "$path" "$bytes" 0xa2 0xa1 "$limit"
-	wait_pid $xpid $VCHAN_CAP
-	rc0=$?
-	[ $rc0 = 124 ] && echo "dom0: vchan transfer, dom0 server (limit $VCHAN_CAP s)" >> "$RES/timeouts.txt"
-	kill $ppid 2>/dev/null
-	wait $ppid 2>/dev/null
-	if ack=$(domu_ack 120); then
-		rcu=${ack%% *}
-		lu=${ack#* }
-	else
-		rcu=timeout
-		lu="no answer from the domU"
-		echo "dom0: domU answer to vchan-client (limit 120 s)" >> "$RES/timeouts.txt"
-	fi
-	l0=$(tail -n1 /run/xen-vm/a.out)
-	[ -s /run/xen-vm/a.err ] && cat /run/xen-vm/a.err /run/xen-vm/a.proxy
-	judge_vchan "dom0 server/domU client" "$bytes" "$rc0" "$l0" "$rcu" "$lu"
+	vchan_finish a "dom0 server/domU client" vchan-client $xpid $ppid "$bytes"
 }
 
 # The domU is the vchan server, dom0 the client (gntdev side in dom0).
 vchan_domu_server() {
 	local bytes=$1 path=/local/domain/$DOMID/data/xen-vm-vchan-b
 	local state=/local/domain/$DOMID/data/vchan-b-state sock=/run/xen-vm/b.sock
-	local xpid ppid rc0 rcu ack l0 lu
+	local xpid ppid
 	local limit=$VCHAN_IDLE
 
 	xenstore-rm "$state" 2>/dev/null
@@ -369,22 +379,7 @@ vchan_domu_server() {
 	"$VCHAN_XFER" connect "$sock" "$bytes" 0xb1 0xb2 --closer --timeout "$limit" \
 		> /run/xen-vm/b.out 2> /run/xen-vm/b.err &
 	xpid=$!
-	wait_pid $xpid $VCHAN_CAP
-	rc0=$?
-	[ $rc0 = 124 ] && echo "dom0: vchan transfer, domU server (limit $VCHAN_CAP s)" >> "$RES/timeouts.txt"
-	kill $ppid 2>/dev/null
-	wait $ppid 2>/dev/null
-	if ack=$(domu_ack 120); then
-		rcu=${ack%% *}
-		lu=${ack#* }
-	else
-		rcu=timeout
-		lu="no answer from the domU"
-		echo "dom0: domU answer to vchan-server (limit 120 s)" >> "$RES/timeouts.txt"
-	fi
-	l0=$(tail -n1 /run/xen-vm/b.out)
-	[ -s /run/xen-vm/b.err ] && cat /run/xen-vm/b.err /run/xen-vm/b.proxy
-	judge_vchan "domU server/dom0 client" "$bytes" "$rc0" "$l0" "$rcu" "$lu"
+	vchan_finish b "domU server/dom0 client" vchan-server $xpid $ppid "$bytes"
 }
 
 daemons_alive() { # LABEL

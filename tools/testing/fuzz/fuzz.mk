@@ -1,0 +1,46 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# gntfuzz: build it on the host and run it in a Xen dom0 with our modules
+# through the VM runner's bench hook (tools/testing/xen-vm/README.md).
+#
+#   make -f tools/testing/fuzz/fuzz.mk fuzz [DURATION=60] [SEED=N]
+#        [KVERS=K] [MODULES=ours|intree] [FUZZ_OUT=DIR]
+#   make -f tools/testing/fuzz/fuzz.mk gntfuzz     # the binary only
+#
+# The seed is printed; rerun with SEED=N to replay the same sequence.
+# Results: $(FUZZ_OUT)/K/bench/ (gntfuzz.out, gntfuzz-ops-tail.log,
+# dmesg-during.txt, counters-*.txt, bench.log = the TAP) and the runner's
+# usual files in $(FUZZ_OUT)/K/.
+
+FUZZ_DIR := $(abspath $(patsubst %/,%,$(dir $(lastword $(MAKEFILE_LIST)))))
+FUZZ_TOP := $(abspath $(FUZZ_DIR)/../../..)
+FUZZ_BIN := $(FUZZ_TOP)/out/fuzz/gntfuzz
+FUZZ_OUT ?= $(FUZZ_TOP)/out/fuzz/vm
+
+DURATION ?= 60
+ifeq ($(origin SEED),undefined)
+SEED := $(shell od -An -N4 -tu4 /dev/urandom | tr -d ' ')
+endif
+MODULES ?= ours
+
+CC ?= cc
+FUZZ_CFLAGS := -O2 -g -static -Wall -Wextra -Werror -D_GNU_SOURCE \
+	-I$(FUZZ_TOP)/include/uapi
+
+.PHONY: fuzz gntfuzz
+
+gntfuzz: $(FUZZ_BIN)
+
+$(FUZZ_BIN): $(FUZZ_DIR)/gntfuzz.c $(FUZZ_TOP)/include/uapi/xen/gntdev.h \
+		$(FUZZ_TOP)/include/uapi/xen/gntalloc.h
+	@mkdir -p $(dir $@)
+	$(CC) $(FUZZ_CFLAGS) -o $@ $<
+
+fuzz: $(FUZZ_BIN)
+	@echo "gntfuzz: seed $(SEED), $(DURATION) s, modules $(MODULES)"
+	bash $(FUZZ_TOP)/tools/testing/xen-vm/run.sh MODE=bench \
+		MODULES=$(MODULES) OUT=$(FUZZ_OUT) \
+		$(if $(KVERS),KVERS='$(KVERS)') \
+		BENCH_TIMEOUT=$$(( $(DURATION) + 300 )) \
+		BENCH_CMD='GNTFUZZ=$(FUZZ_BIN) bash $(FUZZ_DIR)/run-in-dom0.sh $(DURATION) $(SEED)'
+	@echo "gntfuzz: seed $(SEED); results in $(FUZZ_OUT)/*/bench/"

@@ -6,7 +6,9 @@
 #     32 bit), the DKMS round trip and the .deb round trip for every
 #     installed kernel line (skipped with MODULES=intree);
 #  2. the VM runner (tools/testing/xen-vm/run.sh, MODE=check): kselftests
-#     and real clients in Xen + PV dom0 + PV domU, for each kernel line.
+#     and real clients in Xen + PV dom0 + PV domU, for each kernel line;
+#  3. the seeded fuzzer for FUZZ_DURATION seconds (default 60; 0 skips
+#     it) in dom0 of each kernel line, then dmesg and leak counters.
 # The last line is "N passed, N failed, N skipped" over all of them; the
 # exit status is non-zero on any failure.
 set -uo pipefail
@@ -48,18 +50,31 @@ if [ "${MODULES:-ours}" != intree ]; then
 	host deb bash debian/tests/deb-roundtrip.sh
 fi
 
-echo "vm: running the suites in Xen + dom0 + domU"
-vmlog=$out/host/vm.log
-bash tools/testing/xen-vm/run.sh OUT="$out/vm" MODE=check 2>&1 | tee "$vmlog"
-vmrc=${PIPESTATUS[0]}
-line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$vmlog" | tail -1)
-if [ -n "$line" ]; then
-	read -r p _ f _ s _ <<<"${line//,/}"
-	pass=$((pass + p)); fail=$((fail + f)); skip=$((skip + ${s:-0}))
-fi
-if [ "$vmrc" != 0 ] && { [ -z "$line" ] || [ "${f:-0}" = 0 ]; }; then
-	echo "vm: the runner failed (exit $vmrc) without a failed test: counted as a failure"
-	fail=$((fail + 1))
+# vm NAME CMD...: run a VM job, add its closing "N passed, N failed,
+# N skipped" line to the totals; a non-zero exit with no failed test
+# counts as one failure.
+vm() {
+	local name=$1 log=$out/host/$1.log line rc p f s
+	shift
+	echo "vm: running $name"
+	"$@" 2>&1 | tee "$log"
+	rc=${PIPESTATUS[0]}
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -1)
+	f=0
+	if [ -n "$line" ]; then
+		read -r p _ f _ s _ <<<"${line//,/}"
+		pass=$((pass + p)); fail=$((fail + f)); skip=$((skip + ${s:-0}))
+	fi
+	if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
+		echo "vm: $name failed (exit $rc) without a failed test: counted as a failure"
+		fail=$((fail + 1))
+	fi
+}
+
+vm suites bash tools/testing/xen-vm/run.sh OUT="$out/vm" MODE=check
+# The short fuzz (issue 7): a minute per kernel line, our modules only.
+if [ "${MODULES:-ours}" != intree ] && [ "${FUZZ_DURATION:-60}" != 0 ]; then
+	vm fuzz make -s fuzz DURATION="${FUZZ_DURATION:-60}" FUZZ_OUT="$out/fuzz/vm"
 fi
 if [ $((pass + fail)) = 0 ]; then
 	echo "check: no test ran"

@@ -14,6 +14,18 @@
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
+# dom0 sees the host's root but mounts tmpfs over these directories: a
+# tree below one of them would be invisible there. Run from a copy.
+case "$top/" in
+/tmp/* | /run/* | /var/tmp/* | /var/lib/xen/* | /var/log/xen/*)
+	copy=/var/cache/xen-gnt/tree
+	echo "check: $top is hidden from dom0 (tmpfs there); running from a copy in $copy"
+	rm -rf "$copy" && mkdir -p "$copy" &&
+		tar -C "$top" --exclude=./out -cf - . | tar -C "$copy" -xf - &&
+		exec bash "$copy/tools/testing/check.sh" "$@"
+	exit 1
+	;;
+esac
 out=${OUT:-$top/out}
 mkdir -p "$out/host"
 pass=0 fail=0 skip=0

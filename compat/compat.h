@@ -39,8 +39,4 @@ static inline void vm_flags_clear(struct vm_area_struct *vma, vm_flags_t flags)
 #define XEN_GNTCORE_NS XEN_GNTCORE
 #endif
 
-/* Shorthands for the core's users. */
-#define XEN_GNT_EXPORT(sym) EXPORT_SYMBOL_NS_GPL(sym, XEN_GNTCORE_NS)
-#define XEN_GNT_NS_IMPORT() MODULE_IMPORT_NS(XEN_GNTCORE_NS)
-
 #endif /* _XEN_GNT_COMPAT_H */

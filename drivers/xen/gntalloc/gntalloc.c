@@ -598,4 +598,4 @@ module_exit(gntalloc_exit);
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("Xen grant allocation device: share pages with a domain");
 MODULE_VERSION(XEN_GNT_VERSION);
-XEN_GNT_NS_IMPORT();
+MODULE_IMPORT_NS(XEN_GNTCORE_NS);

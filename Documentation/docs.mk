@@ -23,22 +23,14 @@ KERNELDOC ?= $(XG_KERNEL_TOOLS)/scripts/kernel-doc
 SPHINXBUILD ?= sphinx-build
 SPHINXOPTS ?=
 
-XG_APT = DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends
+XG_APT_INSTALL = $(XG_DOCS_TOP)/tools/testing/apt-install.sh
 
 .PHONY: htmldocs htmldocs-deps deb deb-deps
 
 htmldocs-deps:
-	@command -v $(SPHINXBUILD) >/dev/null 2>&1 || { \
-		echo "htmldocs: installing python3-sphinx"; \
-		$(XG_APT) python3-sphinx >/dev/null || { apt-get update -q >/dev/null && \
-			$(XG_APT) python3-sphinx >/dev/null; }; }
-	@command -v perl >/dev/null 2>&1 || $(XG_APT) perl >/dev/null
+	@bash $(XG_APT_INSTALL) python3-sphinx perl
 	@if [ ! -f "$(KERNELDOC)" ]; then \
-		if [ ! -f "$(XG_KERNEL_TARBALL)" ]; then \
-			echo "htmldocs: installing linux-source-6.12 for scripts/kernel-doc"; \
-			$(XG_APT) linux-source-6.12 >/dev/null || { apt-get update -q >/dev/null && \
-				$(XG_APT) linux-source-6.12 >/dev/null; }; \
-		fi; \
+		[ -f "$(XG_KERNEL_TARBALL)" ] || bash $(XG_APT_INSTALL) linux-source-6.12; \
 		mkdir -p "$(XG_KERNEL_TOOLS)" && \
 		tar -xJf "$(XG_KERNEL_TARBALL)" -C "$(XG_KERNEL_TOOLS)" \
 			--strip-components=1 --wildcards '*/scripts/kernel-doc'; \
@@ -65,15 +57,7 @@ XG_DEB_FILES = Kbuild VERSION dkms.conf LICENSE README.md \
 		! -name 'files' ! -name '*.substvars' ! -name '*debhelper*' 2>/dev/null)
 
 deb-deps:
-	@missing=""; for p in dpkg-dev debhelper dh-dkms; do \
-		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || \
-			missing="$$missing $$p"; \
-	done; \
-	if [ -n "$$missing" ]; then \
-		echo "deb: installing$$missing"; \
-		$(XG_APT) $$missing >/dev/null || { apt-get update -q >/dev/null && \
-			$(XG_APT) $$missing >/dev/null; }; \
-	fi
+	@bash $(XG_APT_INSTALL) dpkg-dev debhelper dh-dkms
 
 deb: deb-deps
 	@set -e; v=$(XG_DOCS_VERSION); d=$(XG_DOCS_OUT)/deb; b=$$d/xen-gnt-$$v; \

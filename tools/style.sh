@@ -9,19 +9,13 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cache=$top/.cache/kernel-tools
 tarball=/usr/src/linux-source-6.12.tar.xz
 
+bash "$top/tools/testing/apt-install.sh" linux-source-6.12 clang-format
 if [ ! -x "$cache/scripts/checkpatch.pl" ]; then
-	if [ ! -f "$tarball" ]; then
-		echo "style: installing linux-source-6.12 for checkpatch"
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -q linux-source-6.12 >/dev/null
-	fi
 	mkdir -p "$cache"
 	tar -xJf "$tarball" -C "$cache" --strip-components=1 --wildcards \
 		'*/scripts/checkpatch.pl' '*/scripts/spelling.txt' \
 		'*/scripts/const_structs.checkpatch' '*/.clang-format'
 fi
-command -v clang-format >/dev/null || {
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q clang-format >/dev/null
-}
 
 cd "$top"
 files=$(git ls-files -co --exclude-standard 'drivers/*.[ch]' 'include/xen/*.h' 'compat/*.h')

@@ -14,7 +14,9 @@
 #  3. create the PV domU; relay its console to ours; wait until it wrote
 #     data/xen-gnt-ready (it has run its own tests and started the peer agent)
 #  4. run every selftest program with XEN_GNT_PEER_DOMID=<domU>
-#  5. real clients: xenstored/xenconsoled alive, vchan-socket-proxy both ways
+#  5. real clients: xenstored/xenconsoled alive, vchan-socket-proxy both
+#     ways, qemu's qdisk backend serving the domU's disk; then a second
+#     domU that peer_destroy_test destroys while pages are mapped both ways
 #  6. tell the domU to finish (it checks its own counters), collect its
 #     output from the console log, xl destroy, stop the daemons, check our
 #     leak counters, rmmod the grant modules, save dmesg, verdict.
@@ -85,7 +87,8 @@ wait_until() {
 }
 
 xs_is() { [ "$(xenstore-read "$1" 2>/dev/null)" = "$2" ]; }
-domu_alive() { [ -n "$DOMID" ] && xl list "$DOMID" >/dev/null 2>&1; }
+domain_alive() { [ -n "$1" ] && xl list "$1" >/dev/null 2>&1; }
+domu_alive() { domain_alive "$DOMID"; }
 
 # ---------------------------------------------------------------- modules
 grant_modules() {
@@ -172,52 +175,73 @@ start_toolstack() {
 }
 
 # ---------------------------------------------------------------- domU
-create_domu() {
-	local t0 cfg=/run/xen-vm/domU.cfg
-	cat > "$cfg" <<-EOF
-	name = "$DOMU_NAME"
-	type = "pv"
+# domu_cfg NAME MODE MEMORY [DISK]: an xl config for a PV domU that boots
+# our domU kernel and initramfs (domU-init.sh, in MODE).
+domu_cfg() {
+	cat <<-EOF
+	name = "$1"
+	type = "${DOMU_TYPE:-pv}"
 	kernel = "$DOMU_KERNEL"
 	ramdisk = "$DOMU_INITRD"
-	extra = "console=hvc0 panic=-1 loglevel=5 xenvm_mode=$MODE xenvm_modules=$MODULES xenvm_tt=$TEST_TIMEOUT"
-	memory = 256
+	extra = "console=hvc0 panic=-1 loglevel=5 xenvm_mode=$2 xenvm_modules=$MODULES xenvm_tt=$TEST_TIMEOUT"
+	memory = $3
 	vcpus = 1
 	on_crash = "destroy"
 	on_reboot = "destroy"
 	EOF
+	[ -n "${4:-}" ] && echo "disk = [ '$4' ]"
+	return 0
+}
+
+# boot_domu NAME MODE MEMORY [DISK]: xl create, then wait for the domU's
+# data/xen-gnt-ready key.  Sets BOOTED_DOMID; TAP results in $SETUP.
+boot_domu() {
+	local name=$1 t0 cfg=/run/xen-vm/$1.cfg id
+	BOOTED_DOMID=
+	domu_cfg "$@" > "$cfg"
 	t0=$SECONDS
-	say "creating the domU"
-	if step "xl create" 300 xl create "$cfg"; then
-		DOMID=$(xl domid "$DOMU_NAME")
-		tap_result "$SETUP" ok "dom0: xl create (domid $DOMID)"
+	say "creating domU $name"
+	if step "xl create $name" 300 xl create "$cfg"; then
+		id=$(xl domid "$name")
+		tap_result "$SETUP" ok "dom0: xl create $name (domid $id)"
 	else
-		tap_result "$SETUP" fail "dom0: xl create"
+		tap_result "$SETUP" fail "dom0: xl create $name"
 		return 1
 	fi
-	say "domU created (domid $DOMID) in $((SECONDS - t0)) s"
+	say "domU $name created (domid $id) in $((SECONDS - t0)) s"
+	wait_until "$DOMU_READY_TIMEOUT" domu_ready "$id"
+	if xs_is "/local/domain/$id/data/xen-gnt-ready" ready; then
+		tap_result "$SETUP" ok "dom0: domU $name ready"
+		say "domU $name ready after $((SECONDS - t0)) s"
+		BOOTED_DOMID=$id
+		return 0
+	fi
+	if domain_alive "$id"; then
+		echo "dom0: waiting for domU $name ready (limit $DOMU_READY_TIMEOUT s)" \
+			>> "$RES/timeouts.txt"
+		tap_result "$SETUP" fail "dom0: domU $name ready" "timed out"
+	else
+		tap_result "$SETUP" fail "dom0: domU $name ready" "the domU died"
+	fi
+	say "domU $name not ready after $((SECONDS - t0)) s"
+	return 1
+}
+
+create_domu() {
+	local disk=
+	if [ "$MODE" = check ]; then
+		qdisk_prepare && disk=$QDISK_CFG
+	fi
 	setsid bash -c 'exec tail -n +1 -F "$1" 2>/dev/null |
 		sed -u -e "s/\r//g" -e "s/^/[domU] /" > /dev/console' _ "$GUESTLOG" &
 	RELAY=$!
-
-	wait_until "$DOMU_READY_TIMEOUT" domu_ready
-	if xs_is "/local/domain/$DOMID/data/xen-gnt-ready" ready; then
-		tap_result "$SETUP" ok "dom0: domU ready"
-		say "domU ready after $((SECONDS - t0)) s"
-	else
-		if domu_alive; then
-			echo "dom0: waiting for domU ready (limit $DOMU_READY_TIMEOUT s)" \
-				>> "$RES/timeouts.txt"
-			tap_result "$SETUP" fail "dom0: domU ready" "timed out"
-		else
-			tap_result "$SETUP" fail "dom0: domU ready" "the domU died"
-		fi
-		say "domU not ready after $((SECONDS - t0)) s"
-		return 1
-	fi
+	boot_domu "$DOMU_NAME" "$MODE" 256 $disk
+	DOMID=$(xl domid "$DOMU_NAME" 2>/dev/null)
+	[ -n "$BOOTED_DOMID" ]
 }
-domu_ready() {
-	xs_is "/local/domain/$DOMID/data/xen-gnt-ready" ready && return 0
-	domu_alive || return 0	# gone: stop waiting, the caller sees it
+domu_ready() { # DOMID
+	xs_is "/local/domain/$1/data/xen-gnt-ready" ready && return 0
+	domain_alive "$1" || return 0	# gone: stop waiting, the caller sees it
 	return 1
 }
 
@@ -396,14 +420,181 @@ daemons_alive() { # LABEL
 	fi
 }
 
+# ---------------------------------------------------------------- qdisk
+# qemu's qdisk backend (the Xen PV block backend inside QEMU, started by xl
+# for the domU) serves a raw image from dom0's tmpfs; it maps the domU's
+# ring and copies the data with GRANT_COPY through our gntdev.  dom0 fills
+# the image with random data; the domU reads all of it and writes a random
+# region; both sides compare checksums.
+QDISK_IMG=/var/lib/xen/xen-vm-disk.img
+QDISK_MIB=16
+QDISK_WOFF=8	# MiB: the domU writes QDISK_WLEN MiB at this offset
+QDISK_WLEN=4
+QDISK_CFG=
+QDISK_SUM=
+QDISK_HEAD_SUM=
+QDISK_TAIL_SUM=
+
+img_sum() { # SKIP_MIB COUNT_MIB: md5 of a region of the image
+	dd if="$QDISK_IMG" bs=1M skip="$1" count="$2" 2>/dev/null | md5sum | cut -d' ' -f1
+}
+
+qdisk_prepare() {
+	local tail_off=$((QDISK_WOFF + QDISK_WLEN))
+	if ! head -c $((QDISK_MIB << 20)) /dev/urandom > "$QDISK_IMG"; then
+		tap_result "$REAL" fail "qdisk: image of $QDISK_MIB MiB created in dom0"
+		return 1
+	fi
+	QDISK_SUM=$(md5sum < "$QDISK_IMG" | cut -d' ' -f1)
+	QDISK_HEAD_SUM=$(img_sum 0 "$QDISK_WOFF")
+	QDISK_TAIL_SUM=$(img_sum "$tail_off" $((QDISK_MIB - tail_off)))
+	QDISK_CFG="format=raw,vdev=xvda,access=rw,backendtype=qdisk,target=$QDISK_IMG"
+}
+
+# Sum of one counter over our debugfs stats files (0 if there are none).
+our_stat() {
+	cat /sys/kernel/debug/xen-gnt/*/stats 2>/dev/null |
+		awk -v k="$1" '$1 == k { s += $2 } END { print s + 0 }'
+}
+
+qdisk_test() {
+	local ack rc line copies0 copies dom0_w res tail_off=$((QDISK_WOFF + QDISK_WLEN))
+	[ -n "$QDISK_CFG" ] || return 0
+	if pgrep -f "qemu-system-i386.*-xen-domid $DOMID" >/dev/null; then
+		tap_result "$REAL" ok "qdisk: qemu runs as the domU's block backend"
+	else
+		tap_result "$REAL" fail "qdisk: qemu runs as the domU's block backend" \
+			"$(ps -eo pid,args | grep '[q]emu' | head -n 3)"
+	fi
+	copies0=$(our_stat copy_ops)
+	say "qdisk: the domU reads $QDISK_MIB MiB and writes $QDISK_WLEN MiB through qemu"
+	domu_cmd qdisk xvda $((QDISK_MIB << 20)) "$QDISK_SUM" "$QDISK_WOFF" "$QDISK_WLEN"
+	if ack=$(domu_ack 300); then
+		rc=${ack%% *}
+		line=${ack#* }
+	else
+		rc=timeout
+		line="no answer from the domU"
+		echo "dom0: domU answer to qdisk (limit 300 s)" >> "$RES/timeouts.txt"
+	fi
+	res=fail
+	[ "$rc" = 0 ] && [ "$(field read_sum "$line")" = "$QDISK_SUM" ] && res=ok
+	tap_result "$REAL" $res "qdisk: domU read $QDISK_MIB MiB, checksum equal to dom0's image" \
+		"dom0 image: $QDISK_SUM" "domU (exit $rc): $line"
+	dom0_w=$(img_sum "$QDISK_WOFF" "$QDISK_WLEN")
+	res=fail
+	[ "$rc" = 0 ] && [ "$(field written_sum "$line")" = "$dom0_w" ] &&
+		[ "$(field readback_sum "$line")" = "$dom0_w" ] && res=ok
+	tap_result "$REAL" $res "qdisk: domU wrote $QDISK_WLEN MiB, dom0's image and the domU's read-back have its checksum" \
+		"dom0 image region: $dom0_w"
+	res=fail
+	[ "$(img_sum 0 "$QDISK_WOFF")" = "$QDISK_HEAD_SUM" ] &&
+		[ "$(img_sum "$tail_off" $((QDISK_MIB - tail_off)))" = "$QDISK_TAIL_SUM" ] && res=ok
+	tap_result "$REAL" $res "qdisk: the rest of the image is unchanged"
+	if [ "$MODULES" = ours ]; then
+		copies=$(( $(our_stat copy_ops) - copies0 ))
+		res=fail
+		[ "$copies" -gt 0 ] && res=ok
+		tap_result "$REAL" $res "qdisk: the data went through our gntdev (GRANT_COPY ops: $copies)"
+	fi
+	say "qdisk: domU $line; dom0 region $dom0_w${copies:+; $copies GRANT_COPY ops in our gntdev}"
+}
+
+# ---------------------------------------------------------------- peer destroyed
+# peer_destroy_test destroys the domain it works with: a second, throw-away
+# domU running only the peer agent.
+VICTIM_NAME=gnt-victim
+destroy_test() {
+	local out=$D0/$DESTROY_TEST.tap vid rc log=/var/log/xen/console/guest-$VICTIM_NAME.log
+	[ -n "$DESTROY_TEST" ] || return 0
+	say "peer destroy: booting a second domU to destroy (free memory $(xl info free_memory 2>/dev/null) MiB)"
+	if boot_domu "$VICTIM_NAME" victim 128; then
+		vid=$BOOTED_DOMID
+		(cd "$SELFTEST_BIN" &&
+		 XEN_GNT_VICTIM_DOMID=$vid timeout -k 5 "$TEST_TIMEOUT" "./$DESTROY_TEST") \
+			> "$out" 2>&1 < /dev/null
+		rc=$?
+		printf '\n# xen-vm: exit=%d\n' $rc >> "$out"
+		if [ $rc = 124 ] || [ $rc = 137 ]; then
+			echo "# xen-vm: timeout after $TEST_TIMEOUT s" >> "$out"
+		fi
+		say "dom0: $DESTROY_TEST: $(tap_count "$out" | head -n1 |
+			awk '{print $1 " passed, " $2 " failed, " $3 " skipped"}')"
+	fi
+	vid=$(xl domid "$VICTIM_NAME" 2>/dev/null)
+	[ -n "$vid" ] && step "xl destroy $VICTIM_NAME" 120 xl destroy "$vid"
+	[ -f "$log" ] && tr -d '\r' < "$log" > "$DU/victim-console.log"
+	return 0
+}
+
+# ---------------------------------------------------------------- PVH domU
+# An auto-translated guest: a PVH domU runs the selftests of the domU (self
+# grants, no peer), which take gntdev's auto-translated mapping path.  Under
+# TCG a PVH guest often triple-faults while booting (QEMU's SVM lacks
+# nrip-save): up to PVH_TRIES boots; one that never reached init is a
+# SKIP, never a failure; a domU that reached init and then died or hung is a
+# failure.  Only when the machine offers HAP (run.sh PVH=1).
+PVH_NAME=gnt-pvh
+PVH_TRIES=3
+pvh_test() {
+	local try id log=/var/log/xen/console/guest-$PVH_NAME.log dir=$RES/domU-pvh
+	local cfg=/run/xen-vm/$PVH_NAME.cfg booted= tap=$D0/pvh.tap main=$DOMID
+	[ "${PVH:-0}" = 1 ] || return 0
+	mkdir -p "$dir"
+	if ! xl info virt_caps 2>/dev/null | grep -q hap; then
+		tap_result "$tap" skip "PVH domU: Xen offers no HAP here ($(xl info virt_caps 2>&1))"
+		return 0
+	fi
+	DOMU_TYPE=pvh domu_cfg "$PVH_NAME" check 256 > "$cfg"
+	for try in $(seq 1 $PVH_TRIES); do
+		rm -f "$log"
+		say "PVH domU: boot $try of $PVH_TRIES"
+		step "xl create $PVH_NAME" 300 xl create "$cfg" || continue
+		id=$(xl domid "$PVH_NAME" 2>/dev/null)
+		wait_until "$DOMU_READY_TIMEOUT" domu_ready "$id"
+		if xs_is "/local/domain/$id/data/xen-gnt-ready" ready; then
+			booted=$id
+			break
+		fi
+		if grep -q '@@xen-vm: init running' "$log" 2>/dev/null; then
+			# It booted: what went wrong is the test's business.
+			booted=$id
+			break
+		fi
+		cp "$log" "$dir/boot-failure-$try.log" 2>/dev/null
+		domain_alive "$id" && step "xl destroy $PVH_NAME" 120 xl destroy "$id"
+	done
+	if [ -z "$booted" ]; then
+		tap_result "$tap" skip "PVH domU: did not reach init in $PVH_TRIES boots (TCG; see domU-pvh/boot-failure-*.log)"
+		say "PVH domU: no boot reached init: SKIP"
+		return 0
+	fi
+	tap_result "$tap" ok "PVH domU: booted (boot $try of $PVH_TRIES, domid $booted)"
+	DOMID=$booted
+	if domain_alive "$booted" && xs_is "/local/domain/$booted/data/xen-gnt-ready" ready; then
+		domu_cmd finish
+		domu_ack 300 > /dev/null ||
+			echo "dom0: PVH domU finish (limit 300 s)" >> "$RES/timeouts.txt"
+	else
+		tap_result "$tap" fail "PVH domU: ready after its tests" \
+			"it reached init, then died or hung: see domU-pvh/console.log"
+	fi
+	collect_domu_output "$log" "$dir" "$booted"
+	DOMID=$main
+	domain_alive "$booted" && step "xl destroy $PVH_NAME" 120 xl destroy "$booted"
+	say "PVH domU: done"
+}
+
 # ---------------------------------------------------------------- teardown
 # Split the domU console log into the files it framed with
 # "@@BEGIN domU/NAME" ... "@@END domU/NAME".
+# collect_domu_output [LOG DIR ID]: split a domU console log (default: the
+# main domU's) into DIR (default $DU).
 collect_domu_output() {
-	local prog
-	[ -f "$GUESTLOG" ] || return 0
-	tr -d '\r' < "$GUESTLOG" > "$DU/console.log"
-	awk -v dir="$DU" '
+	local log=${1:-$GUESTLOG} dir=${2:-$DU} id=${3:-$DOMID} prog
+	[ -f "$log" ] || return 0
+	tr -d '\r' < "$log" > "$dir/console.log"
+	awk -v dir="$dir" '
 	/@@BEGIN domU\// {
 		name = $0; sub(/.*@@BEGIN domU\//, "", name); sub(/[ \t].*/, "", name)
 		out = dir "/" name; printf "" > out; open = 1; next
@@ -412,15 +603,15 @@ collect_domu_output() {
 	open { print >> out }
 	END {
 		if (open) print "not ok 9999 xen-vm: output ended without its END marker" >> out
-	}' "$DU/console.log"
+	}' "$dir/console.log"
 	# A program whose output never showed up still counts, as a failure.
-	if [ "$MODE" = check ] && [ -n "$DOMID" ]; then
+	if [ "$MODE" = check ] && [ -n "$id" ]; then
 		for prog in $PROGS; do
-			[ -f "$DU/$prog.tap" ] && continue
+			[ -f "$dir/$prog.tap" ] && continue
 			printf 'TAP version 13\nnot ok 1 %s: no output from the domU\n1..1\n' \
-				"$prog" > "$DU/$prog.tap"
+				"$prog" > "$dir/$prog.tap"
 		done
-		[ -f "$DU/setup.tap" ] || printf 'not ok 1 domU: no setup report\n1..1\n' > "$DU/setup.tap"
+		[ -f "$dir/setup.tap" ] || printf 'not ok 1 domU: no setup report\n1..1\n' > "$dir/setup.tap"
 	fi
 }
 
@@ -484,6 +675,8 @@ teardown() {
 		fi
 	fi
 	[ -n "$RELAY" ] && kill -- -"$RELAY" 2>/dev/null
+	cp /var/log/xen/qemu-dm-*.log "$D0/" 2>/dev/null
+	[ "$MODE" = check ] && [ -n "$DOMID" ] && pvh_test
 	if [ "$MODE" = check ] && [ -n "$DOMID" ]; then
 		sleep 1
 		daemons_alive "after the domU was destroyed"
@@ -507,7 +700,7 @@ teardown() {
 
 finish() {
 	local v=1 sum f p s x
-	for f in "$SETUP" "$REAL" "$TEARDOWN" "$D0/demo.tap" "$D0/bench.tap"; do
+	for f in "$SETUP" "$REAL" "$TEARDOWN" "$D0/demo.tap" "$D0/bench.tap" "$D0/pvh.tap"; do
 		tap_finish "$f"
 	done
 	dmesg > "$D0/dmesg.txt"
@@ -535,6 +728,8 @@ mode_check() {
 	daemons_alive "with the domU running"
 	vchan_dom0_server "$VCHAN_BYTES"
 	vchan_domu_server "$VCHAN_BYTES"
+	qdisk_test
+	destroy_test
 }
 
 mode_demo() {

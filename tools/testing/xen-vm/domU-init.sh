@@ -12,6 +12,7 @@
 #     answering in data/xen-gnt-ack ("SEQ RC TEXT"):
 #       vchan-client PEER PATH BYTES TXSEED RXSEED LIMIT
 #       vchan-server PEER PATH STATEPATH BYTES TXSEED RXSEED LIMIT
+#       qdisk DEV BYTES MD5 WOFF_MIB WLEN_MIB
 #       finish: stop the peer agent, check the leak counters, rmmod,
 #               print real-clients.tap, teardown.tap, dmesg.txt
 #
@@ -152,6 +153,48 @@ vchan_server() { # PEER PATH STATEPATH BYTES TXSEED RXSEED LIMIT
 	ack="$rc $line"
 }
 
+# The disk qemu's qdisk backend serves: read all of it, write a random
+# region, read that back past the page cache.  The checksums go back to
+# dom0, which compares them with its image.
+qdisk() { # DEV BYTES SUM WOFF_MIB WLEN_MIB
+	dev=/dev/$1
+	i=0
+	while [ ! -b "$dev" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+	if [ ! -b "$dev" ]; then
+		tap $REAL fail "domU: qdisk: $dev appears"
+		ack="1 no $dev after 60 s"
+		return
+	fi
+	size=$(( $(cat "/sys/block/$1/size") * 512 ))
+	rsum=$(md5sum < "$dev" | cut -d' ' -f1)
+	head -c $(($5 << 20)) /dev/urandom > /tmp/qdisk.w
+	wsum=$(md5sum < /tmp/qdisk.w | cut -d' ' -f1)
+	dd if=/tmp/qdisk.w of="$dev" bs=1M seek="$4" conv=fsync 2> /tmp/qdisk.err
+	wrc=$?
+	rm -f /tmp/qdisk.w
+	sync
+	echo 3 > /proc/sys/vm/drop_caches
+	blockdev --flushbufs "$dev"
+	bsum=$(dd if="$dev" bs=1M skip="$4" count="$5" 2>/dev/null | md5sum | cut -d' ' -f1)
+	rc=0
+	if [ "$size" = "$2" ] && [ "$rsum" = "$3" ]; then
+		tap $REAL ok "domU: qdisk: read $size bytes, checksum equal to dom0's"
+	else
+		tap $REAL fail "domU: qdisk: read $size bytes, checksum equal to dom0's" \
+			"size $size (want $2), sum $rsum (want $3)"
+		rc=1
+	fi
+	if [ $wrc = 0 ] && [ "$bsum" = "$wsum" ]; then
+		tap $REAL ok "domU: qdisk: wrote $5 MiB at $4 MiB, read back equal"
+	else
+		tap $REAL fail "domU: qdisk: wrote $5 MiB at $4 MiB, read back equal" \
+			"dd exit $wrc: $(tr '\n' ' ' < /tmp/qdisk.err); wrote $wsum, read back $bsum"
+		rc=1
+	fi
+	ack="$rc size=$size read_sum=$rsum written_sum=$wsum readback_sum=$bsum"
+	say "qdisk: $ack"
+}
+
 check_counters() {
 	files=$(ls /sys/kernel/debug/xen-gnt/*/stats 2>/dev/null)
 	if [ -z "$files" ]; then
@@ -231,6 +274,7 @@ while :; do
 		case $verb in
 		vchan-client) vchan_client "$@" ;;
 		vchan-server) vchan_server "$@" ;;
+		qdisk) qdisk "$@" ;;
 		finish) finish ;;
 		esac
 		xenstore-write data/xen-gnt-ack "$seq $ack"

@@ -83,11 +83,11 @@ kernel_log_problems() {
 # for the problems (counted in PROBLEMS).  The QEMU exit status is judged by
 # the caller.  Used by dom0 for its verdict and again by the host.
 summarize_results() {
-	local dir=$1 p=0 f=0 s=0 x=0 tap line counts bad
+	local dir=$1 p=0 f=0 s=0 x=0 tap line counts bad log
 	local reasons=""
 
 	local taps=()
-	for tap in "$dir"/dom0/*.tap "$dir"/domU/*.tap; do
+	for tap in "$dir"/dom0/*.tap "$dir"/domU/*.tap "$dir"/domU-pvh/*.tap; do
 		[ -f "$tap" ] && taps+=("$tap")
 	done
 	if [ ${#taps[@]} -gt 0 ]; then
@@ -112,12 +112,15 @@ summarize_results() {
 		reasons+="run: no dom0 dmesg saved (dom0 did not get to the end)"$'\n'
 		x=$((x + 1))
 	fi
-	if [ -f "$dir/domU/console.log" ]; then
-		bad=$(kernel_log_problems "$dir/domU/console.log" "domU console")
+	# The consoles of the domU, of the one peer_destroy_test destroys and
+	# of the PVH domU.
+	for log in "$dir"/domU/*console.log "$dir"/domU-pvh/console.log; do
+		[ -f "$log" ] || continue
+		bad=$(kernel_log_problems "$log" "domU ${log##*/}")
 		if [ -n "$bad" ]; then
 			reasons+=$(sed 's/^/run: /' <<<"$bad")$'\n'; x=$((x + 1))
 		fi
-	fi
+	done
 	if [ -f "$dir/notes.txt" ]; then
 		while IFS= read -r line; do
 			[[ "$line" == FAIL:* ]] || continue

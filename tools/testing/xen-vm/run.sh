@@ -20,6 +20,9 @@
 #   SELFTESTS_DIR  selftest sources (default tools/testing/selftests/xen)
 #   ALLOW_NO_SELFTESTS=1  do not fail a run that has no selftest program
 #   VM_SMP         CPUs of the emulated machine (default 2, 1 on a busy host)
+#   PVH            MODE=check: 1 (default) gives the CPU SVM+NPT and also
+#                  runs the domU tests in a PVH domU (skipped if it never
+#                  boots); 0: neither
 set -euo pipefail
 
 VMDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -28,14 +31,15 @@ REPO=$(cd "$VMDIR/../../.." && pwd)
 . "$VMDIR/lib.sh"
 
 usage() {
-	sed -n '3,22p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '3,25p' "$0" | sed 's/^# \{0,1\}//'
 	exit "${1:-0}"
 }
 for arg in "$@"; do
 	case $arg in
 	-h|--help) usage ;;
 	KVERS=*|MODULES=*|MODE=*|OUT=*|BENCH_CMD=*|BENCH_TIMEOUT=*|TEST_TIMEOUT=*|\
-	BOOT_TIMEOUT=*|VCHAN_BYTES=*|SELFTESTS_DIR=*|ALLOW_NO_SELFTESTS=*|VM_SMP=*)
+	BOOT_TIMEOUT=*|VCHAN_BYTES=*|SELFTESTS_DIR=*|ALLOW_NO_SELFTESTS=*|VM_SMP=*|\
+	PVH=*)
 		export "${arg?}" ;;
 	*) echo "run.sh: unknown argument '$arg'" >&2; usage 2 ;;
 	esac
@@ -55,6 +59,12 @@ TEST_TIMEOUT=${TEST_TIMEOUT:-300}
 BENCH_CMD=${BENCH_CMD:-}
 BENCH_TIMEOUT=${BENCH_TIMEOUT:-1800}
 ALLOW_NO_SELFTESTS=${ALLOW_NO_SELFTESTS:-0}
+# PVH=1 (MODE=check): the emulated CPU offers SVM with nested paging, so
+# that Xen has HAP and can run a PVH domU, the auto-translated guest.
+PVH=${PVH:-0}
+[ "$MODE" = check ] || PVH=0
+QEMU_CPU=qemu64,+rdrand
+[ "$PVH" = 1 ] && QEMU_CPU+=,+svm,+npt
 XENBIN=/usr/lib/xen-4.17/bin
 # Two CPUs give the drivers real parallelism, but under TCG on a busy host
 # (load above the host's CPU count) two vCPU threads lose far more time to
@@ -197,6 +207,8 @@ build_selftests() {
 	done
 	PROGS=$(echo $PROGS)
 	[ -x "$SELFTEST_BIN/xen_gnt_peer" ] && PEER_BIN=$SELFTEST_BIN/xen_gnt_peer
+	# Run by dom0 alone, after the rest, against a domU it destroys.
+	[ -x "$SELFTEST_BIN/peer_destroy_test" ] && DESTROY_TEST=peer_destroy_test
 	say "selftests: programs: ${PROGS:-none}${PEER_BIN:+ (+ peer agent xen_gnt_peer)}"
 }
 
@@ -334,7 +346,7 @@ build_domu_initrd() { # K INPUTS
 			grant+=("$f")
 		done
 	fi
-	mods=$(resolve_mods "$k" xen-evtchn xen-privcmd "${grant[@]}")
+	mods=$(resolve_mods "$k" xen-evtchn xen-privcmd xen-blkfront "${grant[@]}")
 	for m in $mods; do
 		copy_mod "$m" "$dir/lib/modules"
 	done > "$dir/etc/xen-vm/modules"
@@ -369,7 +381,7 @@ stage_inputs() { # K INPUTS
 	mkdir -p "$in/selftests"
 	cp "$VMDIR/dom0-init.sh" "$VMDIR/lib.sh" "$in/"
 	cp "$VCHAN_XFER" "$in/vchan-xfer"
-	for p in $PROGS ${PEER_BIN:+xen_gnt_peer}; do
+	for p in $PROGS ${PEER_BIN:+xen_gnt_peer} $DESTROY_TEST; do
 		cp "$SELFTEST_BIN/$p" "$in/selftests/"
 	done
 	if [ "$MODULES" = ours ]; then
@@ -438,8 +450,8 @@ run_kernel() { # K
 			900 : 600 + 2 * nprogs * 90 ))}
 		[ "$MODE" = bench ] && boot_timeout=${BOOT_TIMEOUT:-$((BENCH_TIMEOUT + 300))}
 		{
-			for v in MODE MODULES XENBIN PROGS TEST_TIMEOUT VCHAN_BYTES \
-				 BENCH_CMD BENCH_TIMEOUT; do
+			for v in MODE MODULES XENBIN PROGS DESTROY_TEST TEST_TIMEOUT \
+				 VCHAN_BYTES BENCH_CMD BENCH_TIMEOUT PVH; do
 				printf '%s=%q\n' "$v" "${!v}"
 			done
 			printf 'KVER=%q\n' "$k"
@@ -456,7 +468,7 @@ run_kernel() { # K
 		dom0_args+=" xenvm_init=$in/dom0-init.sh xenvm_results=$kout"
 		say "[$short] booting Xen+dom0 (limit $boot_timeout s) ..."
 		timeout -k 10 "$boot_timeout" qemu-system-x86_64 $QEMU_EXTRA \
-			-nodefaults -machine pc -accel tcg -cpu qemu64,+rdrand \
+			-nodefaults -machine pc -accel tcg -cpu "$QEMU_CPU" \
 			-smp "$VM_SMP" -m 1024 -display none -vga none -monitor none -no-reboot \
 			-serial "file:$kout/serial.log" \
 			-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
@@ -520,6 +532,7 @@ say "xen-vm: mode $MODE, $MODULES modules, $VM_SMP CPUs, kernels: $KVERS"
 build_helpers
 PROGS=""
 PEER_BIN=""
+DESTROY_TEST=""
 if [ "$MODE" = check ] || [ "$MODE" = bench ]; then
 	build_selftests
 fi

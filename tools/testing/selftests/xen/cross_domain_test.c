@@ -12,12 +12,10 @@
  * on the side they check and SKIP otherwise.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <xenstore.h>
@@ -25,11 +23,10 @@
 #include "kselftest_harness.h"
 #include "xen_gnt_util.h"
 #include "xen_gnt_peer.h"
+#include "xen_gnt_peer_client.h"
 
 #define PG XG_PAGE
 
-/* How long the agent gets to answer one request. */
-#define REQ_TIMEOUT_MS 10000
 /* How long the first test waits for the agent to be ready. */
 #define READY_TIMEOUT_MS 15000
 
@@ -45,130 +42,6 @@ static void __attribute__((constructor)) peer_state_init(void)
 		peer_state = NULL;
 	else
 		*peer_state = PEER_UNKNOWN;
-}
-
-struct peer {
-	struct xs_handle *xs;
-	unsigned int domid;
-	char dir[128];
-	unsigned int seq;
-	char reply[4096];	/* last result, after "ok " or "err " */
-};
-
-static char *peer_path(struct peer *p, const char *key)
-{
-	static char buf[192];
-
-	snprintf(buf, sizeof(buf), "%s/%s", p->dir, key);
-	return buf;
-}
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
-static bool peer_ready(struct peer *p, int timeout_ms)
-{
-	long long end = now_ms() + timeout_ms;
-	unsigned int len;
-	char *v;
-
-	for (;;) {
-		v = xs_read(p->xs, XBT_NULL, peer_path(p, XG_PEER_READY), &len);
-		free(v);
-		if (v)
-			return true;
-		if (now_ms() >= end)
-			return false;
-		xg_msleep(50);
-	}
-}
-
-/*
- * Sends one request, waits for its answer. Returns 0 for "ok", 1 for
- * "err", -ETIMEDOUT or -errno; p->reply holds the rest of the answer.
- */
-static int peer_cmd(struct peer *p, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static int peer_cmd(struct peer *p, const char *fmt, ...)
-{
-	char req[4096], id[32], *v;
-	unsigned int len;
-	long long end;
-	size_t idlen;
-	va_list ap;
-	int n;
-
-	snprintf(id, sizeof(id), "%u", (unsigned int)getpid() * 1000u +
-		 ++p->seq);
-	n = snprintf(req, sizeof(req), "%s ", id);
-	va_start(ap, fmt);
-	vsnprintf(req + n, sizeof(req) - n, fmt, ap);
-	va_end(ap);
-	p->reply[0] = '\0';
-	if (!xs_write(p->xs, XBT_NULL, peer_path(p, XG_PEER_REQ), req,
-		      strlen(req)))
-		return -errno;
-	idlen = strlen(id);
-	for (end = now_ms() + REQ_TIMEOUT_MS; now_ms() < end;) {
-		v = xs_read(p->xs, XBT_NULL, peer_path(p, XG_PEER_RESP), &len);
-		if (v && len > idlen && !strncmp(v, id, idlen) &&
-		    v[idlen] == ' ') {
-			const char *r = v + idlen + 1;
-			int rc = strncmp(r, "ok", 2) ? 1 : 0;
-
-			r += rc ? 3 : 2;
-			if (*r == ' ')
-				r++;
-			snprintf(p->reply, sizeof(p->reply), "%s", r);
-			free(v);
-			return rc;
-		}
-		free(v);
-		xg_msleep(5);
-	}
-	snprintf(p->reply, sizeof(p->reply), "no answer to '%s'", req);
-	return -ETIMEDOUT;
-}
-
-/* Parses "H G1 ... Gn" (alloc's answer). */
-static int parse_alloc(const char *s, int *h, uint32_t *grefs, int n)
-{
-	char *end;
-	int i;
-
-	*h = strtol(s, &end, 10);
-	if (end == s)
-		return -1;
-	for (i = 0; i < n; i++) {
-		s = end;
-		grefs[i] = strtoul(s, &end, 10);
-		if (end == s)
-			return -1;
-	}
-	return 0;
-}
-
-/* "map DOMID SEED RW G1 ... Gn" */
-static int peer_map(struct peer *p, int seed, int rw, const uint32_t *grefs,
-		    int n, int *h)
-{
-	char list[XG_PEER_MAX_GRANTS * 11 + 1];
-	size_t len = 0;
-	int i, rc;
-
-	list[0] = '\0';
-	for (i = 0; i < n; i++)
-		len += snprintf(list + len, sizeof(list) - len, " %u",
-				grefs[i]);
-	rc = peer_cmd(p, "map 0 %d %d%s", seed, rw, list);
-	if (rc == 0)
-		*h = atoi(p->reply);
-	return rc;
 }
 
 FIXTURE(peer) {
@@ -197,11 +70,8 @@ FIXTURE_SETUP(peer)
 	ASSERT_LE(0, rc) TH_LOG("%s: %s", XG_GNTALLOC, strerror(-rc));
 	self->alloc = rc;
 
-	self->p.xs = xs_open(0);
-	ASSERT_NE(NULL, self->p.xs) TH_LOG("xs_open: %s", strerror(errno));
-	self->p.domid = self->peer;
-	snprintf(self->p.dir, sizeof(self->p.dir), XG_PEER_DIR_FMT,
-		 self->p.domid);
+	rc = peer_open(&self->p, self->peer);
+	ASSERT_EQ(0, rc) TH_LOG("xs_open: %s", strerror(-rc));
 	/* Wait for the agent once; the tests after the first know. */
 	if (peer_state && *peer_state == PEER_ABSENT)
 		ASSERT_TRUE(false) TH_LOG("the peer agent did not answer before");
@@ -229,7 +99,7 @@ FIXTURE_TEARDOWN(peer)
 	if (self->p.xs) {
 		if (peer_state && *peer_state == PEER_OK)
 			peer_cmd(&self->p, "reset");
-		xs_close(self->p.xs);
+		peer_close(&self->p);
 	}
 	if (self->alloc >= 0)
 		close(self->alloc);
@@ -248,7 +118,7 @@ TEST_F(peer, domu_grants_dom0_maps)
 
 	ASSERT_EQ(0, peer_cmd(&self->p, "alloc 0 %d 101 %d", N,
 			      GNTALLOC_FLAG_WRITABLE)) TH_LOG("%s", self->p.reply);
-	ASSERT_EQ(0, parse_alloc(self->p.reply, &h, grefs, N));
+	ASSERT_EQ(0, peer_parse_alloc(self->p.reply, &h, grefs, N));
 	ASSERT_EQ(0, xg_gntdev_map(self->dev, self->peer, N, grefs, &index));
 	g = xg_mmap(self->dev, index, N, PROT_READ | PROT_WRITE, MAP_SHARED);
 	ASSERT_NE(NULL, g) TH_LOG("mmap: %s", strerror(errno));
@@ -368,7 +238,7 @@ TEST_F(peer, notify_domu_release_seen_by_dom0)
 
 	ASSERT_EQ(0, peer_cmd(&self->p, "alloc 0 1 131 %d",
 			      GNTALLOC_FLAG_WRITABLE)) TH_LOG("%s", self->p.reply);
-	ASSERT_EQ(0, parse_alloc(self->p.reply, &h, &gref, 1));
+	ASSERT_EQ(0, peer_parse_alloc(self->p.reply, &h, &gref, 1));
 	ASSERT_EQ(0, xg_gntdev_map(self->dev, self->peer, 1, &gref, &index));
 	g = xg_mmap(self->dev, index, 1, PROT_READ | PROT_WRITE, MAP_SHARED);
 	ASSERT_NE(NULL, g);
@@ -492,7 +362,7 @@ TEST_F(peer, grant_copy_with_domu)
 
 	ASSERT_EQ(0, peer_cmd(&self->p, "alloc 0 %d 151 %d", N,
 			      GNTALLOC_FLAG_WRITABLE)) TH_LOG("%s", self->p.reply);
-	ASSERT_EQ(0, parse_alloc(self->p.reply, &h, grefs, N));
+	ASSERT_EQ(0, peer_parse_alloc(self->p.reply, &h, grefs, N));
 
 	/* From the domU: both pages, and a bad reference in between. */
 	xg_fill(want, sizeof(want), 151);
@@ -534,7 +404,7 @@ TEST_F(peer, grant_copy_readonly_domu_grant)
 
 	ASSERT_EQ(0, peer_cmd(&self->p, "alloc 0 1 161 0"))
 		TH_LOG("%s", self->p.reply);
-	ASSERT_EQ(0, parse_alloc(self->p.reply, &h, &gref, 1));
+	ASSERT_EQ(0, peer_parse_alloc(self->p.reply, &h, &gref, 1));
 	memset(buf, 0x33, sizeof(buf));
 	seg_to(&seg, buf, self->peer, gref, 0, PG);
 	ASSERT_EQ(0, xg_gntdev_copy(self->dev, &seg, 1));

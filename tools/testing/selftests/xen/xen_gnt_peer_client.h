@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The dom0 side of the xen_gnt_peer protocol (xen_gnt_peer.h): send one
+ * request to the agent in a domU over xenstore and wait for its answer.
+ * Used by cross_domain_test and peer_destroy_test.
+ */
+#ifndef XEN_GNT_PEER_CLIENT_H
+#define XEN_GNT_PEER_CLIENT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <xenstore.h>
+
+/* How long the agent gets to answer one request. */
+#define XG_PEER_REQ_TIMEOUT_MS 10000
+
+struct peer {
+	struct xs_handle *xs;
+	unsigned int domid;
+	char dir[128];
+	unsigned int seq;
+	char reply[4096];	/* last result, after "ok " or "err " */
+};
+
+/* Opens xenstore and names the agent of @domid. 0 or -errno. */
+int peer_open(struct peer *p, unsigned int domid);
+void peer_close(struct peer *p);
+
+/* Waits up to @timeout_ms for the agent's "ready" key. */
+bool peer_ready(struct peer *p, int timeout_ms);
+
+/*
+ * Sends one request, waits for its answer. Returns 0 for "ok", 1 for
+ * "err", -ETIMEDOUT or -errno; p->reply holds the rest of the answer.
+ */
+int peer_cmd(struct peer *p, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Parses "H G1 ... Gn" (the answer to alloc). 0 or -1. */
+int peer_parse_alloc(const char *s, int *h, uint32_t *grefs, int n);
+
+/* "map DOMID SEED RW G1 ... Gn": the agent maps @n grants of dom0. */
+int peer_map(struct peer *p, int seed, int rw, const uint32_t *grefs, int n,
+	     int *h);
+
+#endif /* XEN_GNT_PEER_CLIENT_H */

@@ -1,16 +1,18 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# gntfuzz: build it on the host and run it in a Xen dom0 with our modules
-# through the VM runner's bench hook (tools/testing/xen-vm/README.md).
+# gntfuzz: build it on the host and run it with our modules in a Xen dom0
+# and, at the same time, in a PV domU (the VM runner's MODE=fuzz,
+# tools/testing/xen-vm/README.md).  dom0 uses SEED, the domU SEED + 1.
 #
 #   make -f tools/testing/fuzz/fuzz.mk fuzz [DURATION=60] [SEED=N]
 #        [KVERS=K] [MODULES=ours|intree] [FUZZ_OUT=DIR]
 #   make -f tools/testing/fuzz/fuzz.mk gntfuzz     # the binary only
 #
 # The seed is printed; rerun with SEED=N to replay the same sequence.
-# Results: $(FUZZ_OUT)/K/bench/ (gntfuzz.out, gntfuzz-ops-tail.log,
-# dmesg-during.txt, counters-*.txt, bench.log = the TAP) and the runner's
-# usual files in $(FUZZ_OUT)/K/.
+# Results: dom0's in $(FUZZ_OUT)/K/bench/ (gntfuzz.out, gntfuzz-ops-tail.log,
+# dmesg-during.txt, counters-*.txt, bench.log = the TAP), the domU's in
+# $(FUZZ_OUT)/K/domU/ (gntfuzz.out, real-clients.tap, counters.txt,
+# dmesg.txt) and the runner's usual files in $(FUZZ_OUT)/K/.
 
 FUZZ_DIR := $(abspath $(patsubst %/,%,$(dir $(lastword $(MAKEFILE_LIST)))))
 FUZZ_TOP := $(abspath $(FUZZ_DIR)/../../..)
@@ -38,8 +40,9 @@ $(FUZZ_BIN): $(FUZZ_DIR)/gntfuzz.c $(FUZZ_TOP)/include/uapi/xen/gntdev.h \
 
 fuzz: $(FUZZ_BIN)
 	@echo "gntfuzz: seed $(SEED), $(DURATION) s, modules $(MODULES)"
-	bash $(FUZZ_TOP)/tools/testing/xen-vm/run.sh MODE=bench \
-		MODULES=$(MODULES) OUT=$(FUZZ_OUT) \
+	bash $(FUZZ_TOP)/tools/testing/xen-vm/run.sh MODE=fuzz \
+		MODULES=$(MODULES) OUT=$(FUZZ_OUT) FUZZ_BIN=$(FUZZ_BIN) \
+		FUZZ_SECONDS=$(DURATION) FUZZ_SEED=$$(( $(SEED) + 1 )) \
 		$(if $(KVERS),KVERS='$(KVERS)') \
 		BENCH_TIMEOUT=$$(( $(DURATION) + 300 )) \
 		BENCH_CMD='GNTFUZZ=$(FUZZ_BIN) bash $(FUZZ_DIR)/run-in-dom0.sh $(DURATION) $(SEED)'

@@ -20,7 +20,7 @@
 #  6. tell the domU to finish (it checks its own counters), collect its
 #     output from the console log, xl destroy, stop the daemons, check our
 #     leak counters, rmmod the grant modules, save dmesg, verdict.
-# MODE=demo and MODE=bench reuse 1-3 and 6.
+# MODE=demo, MODE=bench and MODE=fuzz reuse 1-3 and 6 (bench: 1 and 6).
 
 set -u
 RES=$1
@@ -761,6 +761,25 @@ mode_bench() {
 	say "bench: exit $rc after $((SECONDS - t0)) s"
 }
 
+# MODE=fuzz: the domU fuzzes its own devices (seed FUZZ_SEED) while dom0
+# runs BENCH_CMD (the fuzzer's dom0 script, seed FUZZ_SEED - 1); the
+# teardown then checks both domains' counters and kernel logs.
+mode_fuzz() {
+	local ack rc line
+	say "fuzz: the domU runs gntfuzz for $FUZZ_SECONDS s, seed $FUZZ_SEED"
+	domu_cmd fuzz "$FUZZ_SECONDS" "$FUZZ_SEED"
+	mode_bench
+	if ack=$(domu_ack $((FUZZ_SECONDS + 300))); then
+		rc=${ack%% *}
+		line=${ack#* }
+	else
+		rc=timeout
+		line="no answer from the domU"
+		echo "dom0: domU fuzz (limit $((FUZZ_SECONDS + 300)) s)" >> "$RES/timeouts.txt"
+	fi
+	say "fuzz: domU: exit $rc: $line"
+}
+
 # ---------------------------------------------------------------- main
 say "dom0 up: Linux $(uname -r), $MODULES grant modules, mode $MODE"
 if [ "$MODE" = bench ]; then
@@ -775,6 +794,7 @@ elif load_modules && start_toolstack; then
 		check) mode_check ;;
 		demo) mode_demo ;;
 		bench) mode_bench ;;
+		fuzz) mode_fuzz ;;
 		esac
 	fi
 fi

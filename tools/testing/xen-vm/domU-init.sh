@@ -13,6 +13,7 @@
 #       vchan-client PEER PATH BYTES TXSEED RXSEED LIMIT
 #       vchan-server PEER PATH STATEPATH BYTES TXSEED RXSEED LIMIT
 #       qdisk DEV BYTES MD5 WOFF_MIB WLEN_MIB
+#       fuzz SECONDS SEED
 #       finish: stop the peer agent, check the leak counters, rmmod,
 #               print real-clients.tap, teardown.tap, dmesg.txt
 #
@@ -195,6 +196,27 @@ qdisk() { # DEV BYTES SUM WOFF_MIB WLEN_MIB
 	say "qdisk: $ack"
 }
 
+# gntfuzz on this domain's own devices (self grants to our domid).
+fuzz() { # SECONDS SEED
+	self=$(xenstore-read domid 2>/dev/null)
+	start=$(cut -d. -f1 /proc/uptime)
+	timeout -k 10 $(($1 + 120)) gntfuzz --seed "$2" --seconds "$1" \
+		--domid "${self:-0}" --log /tmp/gntfuzz.log > /tmp/gntfuzz.out 2>&1
+	rc=$?
+	secs=$(( $(cut -d. -f1 /proc/uptime) - start ))
+	summary=$(grep '^summary:' /tmp/gntfuzz.out | tail -n1)
+	tail -n 200 /tmp/gntfuzz.log > /tmp/gntfuzz-ops-tail.log
+	rm -f /tmp/gntfuzz.log
+	if [ $rc = 0 ] && [ -n "$summary" ]; then
+		tap $REAL ok "domU: gntfuzz seed $2 ran $secs s, no invariant broken" "$summary"
+	else
+		tap $REAL fail "domU: gntfuzz seed $2 (exit $rc after $secs s)" "${summary:-no summary line}"
+		frame gntfuzz-ops-tail.log /tmp/gntfuzz-ops-tail.log
+	fi
+	frame gntfuzz.out /tmp/gntfuzz.out
+	ack="$rc ${summary:-no summary} ($secs s)"
+}
+
 check_counters() {
 	files=$(ls /sys/kernel/debug/xen-gnt/*/stats 2>/dev/null)
 	if [ -z "$files" ]; then
@@ -275,6 +297,7 @@ while :; do
 		vchan-client) vchan_client "$@" ;;
 		vchan-server) vchan_server "$@" ;;
 		qdisk) qdisk "$@" ;;
+		fuzz) fuzz "$@" ;;
 		finish) finish ;;
 		esac
 		xenstore-write data/xen-gnt-ack "$seq $ack"

@@ -20,9 +20,12 @@
 #   SELFTESTS_DIR  selftest sources (default tools/testing/selftests/xen)
 #   ALLOW_NO_SELFTESTS=1  do not fail a run that has no selftest program
 #   VM_SMP         CPUs of the emulated machine (default 2, 1 on a busy host)
-#   PVH            MODE=check: 1 (default) gives the CPU SVM+NPT and also
-#                  runs the domU tests in a PVH domU (skipped if it never
-#                  boots); 0: neither
+#   FUZZ_BIN, FUZZ_SECONDS, FUZZ_SEED  MODE=fuzz: the static gntfuzz
+#                  binary, put into the domU, which runs it for FUZZ_SECONDS
+#                  with seed FUZZ_SEED while dom0 runs BENCH_CMD
+#   PVH            experimental, MODE=check: 1 gives the CPU SVM+NPT and
+#                  also runs the domU tests in a PVH domU (skipped if it
+#                  never boots); 0 (default): neither
 set -euo pipefail
 
 VMDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -39,7 +42,7 @@ for arg in "$@"; do
 	-h|--help) usage ;;
 	KVERS=*|MODULES=*|MODE=*|OUT=*|BENCH_CMD=*|BENCH_TIMEOUT=*|TEST_TIMEOUT=*|\
 	BOOT_TIMEOUT=*|VCHAN_BYTES=*|SELFTESTS_DIR=*|ALLOW_NO_SELFTESTS=*|VM_SMP=*|\
-	PVH=*)
+	PVH=*|FUZZ_BIN=*|FUZZ_SECONDS=*|FUZZ_SEED=*)
 		export "${arg?}" ;;
 	*) echo "run.sh: unknown argument '$arg'" >&2; usage 2 ;;
 	esac
@@ -59,8 +62,9 @@ TEST_TIMEOUT=${TEST_TIMEOUT:-300}
 BENCH_CMD=${BENCH_CMD:-}
 BENCH_TIMEOUT=${BENCH_TIMEOUT:-1800}
 ALLOW_NO_SELFTESTS=${ALLOW_NO_SELFTESTS:-0}
-# PVH=1 (MODE=check): the emulated CPU offers SVM with nested paging, so
-# that Xen has HAP and can run a PVH domU, the auto-translated guest.
+# PVH=1 (MODE=check; experimental, see README.md): the emulated CPU offers
+# SVM with nested paging, so that Xen has HAP and can run a PVH domU, the
+# auto-translated guest.
 PVH=${PVH:-0}
 [ "$MODE" = check ] || PVH=0
 QEMU_CPU=qemu64,+rdrand
@@ -76,10 +80,17 @@ fi
 XEN_GZ=/boot/xen-4.17-amd64.gz
 DOMU_BINS="$XENBIN/vchan-socket-proxy /usr/bin/xenstore"
 
-case $MODE in check|demo|bench) ;; *) echo "run.sh: MODE must be check, demo or bench" >&2; exit 2 ;; esac
+case $MODE in check|demo|bench|fuzz) ;; *) echo "run.sh: MODE must be check, demo, bench or fuzz" >&2; exit 2 ;; esac
+FUZZ_BIN=${FUZZ_BIN:-}
+FUZZ_SECONDS=${FUZZ_SECONDS:-60}
+FUZZ_SEED=${FUZZ_SEED:-1}
+if [ "$MODE" = fuzz ] && [ ! -x "$FUZZ_BIN" ]; then
+	echo "run.sh: MODE=fuzz needs FUZZ_BIN (the static gntfuzz)" >&2
+	exit 2
+fi
 case $MODULES in ours|intree) ;; *) echo "run.sh: MODULES must be ours or intree" >&2; exit 2 ;; esac
-if [ "$MODE" = bench ] && [ -z "$BENCH_CMD" ]; then
-	echo "run.sh: MODE=bench needs BENCH_CMD" >&2
+if { [ "$MODE" = bench ] || [ "$MODE" = fuzz ]; } && [ -z "$BENCH_CMD" ]; then
+	echo "run.sh: MODE=$MODE needs BENCH_CMD" >&2
 	exit 2
 fi
 if [ "$MODE" = demo ]; then
@@ -361,6 +372,7 @@ build_domu_initrd() { # K INPUTS
 	add_elf "$dir" "$VCHAN_XFER" /usr/bin/vchan-xfer
 	for p in $PROGS; do add_elf "$dir" "$SELFTEST_BIN/$p" "/selftests/$p"; done
 	[ -n "$PEER_BIN" ] && add_elf "$dir" "$PEER_BIN" /selftests/xen_gnt_peer
+	[ -n "$FUZZ_BIN" ] && add_elf "$dir" "$FUZZ_BIN" /usr/bin/gntfuzz
 	echo "$PROGS" > "$dir/selftests/progs"
 	f=$(ls /lib/x86_64-linux-gnu/libgcc_s.so.1 2>/dev/null || true)
 	if [ -n "$f" ]; then
@@ -448,10 +460,11 @@ run_kernel() { # K
 		# stopped at TEST_TIMEOUT anyway); only a hung machine reaches it.
 		boot_timeout=${BOOT_TIMEOUT:-$(( 900 > 600 + 2 * nprogs * 90 ?
 			900 : 600 + 2 * nprogs * 90 ))}
-		[ "$MODE" = bench ] && boot_timeout=${BOOT_TIMEOUT:-$((BENCH_TIMEOUT + 300))}
+		case $MODE in bench|fuzz) boot_timeout=${BOOT_TIMEOUT:-$((BENCH_TIMEOUT + 600))} ;; esac
 		{
 			for v in MODE MODULES XENBIN PROGS DESTROY_TEST TEST_TIMEOUT \
-				 VCHAN_BYTES BENCH_CMD BENCH_TIMEOUT PVH; do
+				 VCHAN_BYTES BENCH_CMD BENCH_TIMEOUT PVH FUZZ_SECONDS \
+				 FUZZ_SEED; do
 				printf '%s=%q\n' "$v" "${!v}"
 			done
 			printf 'KVER=%q\n' "$k"

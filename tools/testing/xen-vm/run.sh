@@ -99,6 +99,18 @@ else
 	VCHAN_BYTES=${VCHAN_BYTES:-1048576}
 fi
 if [[ "$OUT" != /* ]]; then OUT=$PWD/$OUT; fi
+# dom0 mounts tmpfs over these folders of the host root it sees: the
+# commands of MODE=bench/fuzz run from the host's tree and would not be
+# there (MODE=check stages everything into the result share; make check
+# runs from a copy).
+case "$REPO/" in
+/tmp/* | /run/* | /var/tmp/* | /var/lib/xen/* | /var/log/xen/*)
+	if [ "$MODE" = bench ] || [ "$MODE" = fuzz ]; then
+		echo "run.sh: MODE=$MODE: $REPO is hidden from dom0 (tmpfs over it there); use a clone outside /tmp, /run, /var/tmp, /var/lib/xen, /var/log/xen" >&2
+		exit 2
+	fi
+	;;
+esac
 
 T_RUN=$SECONDS
 say() { echo "$*"; }

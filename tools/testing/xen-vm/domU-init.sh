@@ -122,14 +122,20 @@ vchan_client() { # PEER PATH BYTES TXSEED RXSEED LIMIT
 	pp=$!
 	vchan-xfer connect /tmp/c.sock "$3" "$4" "$5" --closer --timeout "$6" \
 		> /tmp/c.out 2> /tmp/c.err
-	rc=$?
+	vchan_done $? c "vchan client" "of dom0's server, $3 bytes each way"
+}
+
+# vchan_done RC TAG NAME WHAT: the end of either side: stop the proxy ($pp),
+# record the helper's last line (/tmp/TAG.out) as a TAP result and the ack.
+vchan_done() {
+	rc=$1
 	kill $pp 2>/dev/null
 	wait $pp 2>/dev/null
-	line=$(tail -n1 /tmp/c.out)
-	[ -n "$line" ] || line="no result: $(tr '\n' ' ' < /tmp/c.err) $(tr '\n' ' ' < /tmp/c.proxy)"
-	if [ $rc = 0 ]; then r=ok; else r=fail; fi
-	tap $REAL $r "domU: vchan client of dom0's server, $3 bytes each way" "$line"
-	say "vchan client: exit $rc: $line"
+	line=$(tail -n1 "/tmp/$2.out")
+	[ -n "$line" ] || line="no result: $(tr '\n' ' ' < "/tmp/$2.err") $(tr '\n' ' ' < "/tmp/$2.proxy")"
+	if [ "$rc" = 0 ]; then r=ok; else r=fail; fi
+	tap $REAL $r "domU: $3 $4" "$line"
+	say "$3: exit $rc: $line"
 	ack="$rc $line"
 }
 
@@ -143,15 +149,7 @@ vchan_server() { # PEER PATH STATEPATH BYTES TXSEED RXSEED LIMIT
 	vchan-socket-proxy -m server -s "$3" "$1" "$2" /tmp/s.sock > /tmp/s.proxy 2>&1 &
 	pp=$!
 	wait $xp
-	rc=$?
-	kill $pp 2>/dev/null
-	wait $pp 2>/dev/null
-	line=$(tail -n1 /tmp/s.out)
-	[ -n "$line" ] || line="no result: $(tr '\n' ' ' < /tmp/s.err) $(tr '\n' ' ' < /tmp/s.proxy)"
-	if [ $rc = 0 ]; then r=ok; else r=fail; fi
-	tap $REAL $r "domU: vchan server for dom0's client, $4 bytes each way" "$line"
-	say "vchan server: exit $rc: $line"
-	ack="$rc $line"
+	vchan_done $? s "vchan server" "for dom0's client, $4 bytes each way"
 }
 
 # The disk qemu's qdisk backend serves: read all of it, write a random

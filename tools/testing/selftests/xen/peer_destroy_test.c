@@ -38,6 +38,11 @@
 #define READY_TIMEOUT_MS 60000
 /* How long Xen may take to free a dead domain once nothing holds it. */
 #define GONE_TIMEOUT_MS 60000
+/*
+ * The harness's limit for the whole test: the waits above, xl, and a
+ * loaded host under TCG (the harness's default of 30 s is too short).
+ */
+#define TEST_LIMIT_S 300
 
 /* Runs "xl ARGS..." and returns its exit status (-1: did not run). */
 static int xl(const char *verb, unsigned int domid, bool quiet)
@@ -120,7 +125,7 @@ FIXTURE_TEARDOWN(victim)
  * Both directions at once: dom0 maps N of the victim's pages, the victim
  * maps N of dom0's gntalloc pages; then the victim is destroyed.
  */
-TEST_F(victim, destroyed_while_mapped_both_ways)
+TEST_F_TIMEOUT(victim, destroyed_while_mapped_both_ways, TEST_LIMIT_S)
 {
 	enum { N = 16 };
 	uint32_t vgrefs[N], dgrefs[N];

@@ -263,25 +263,29 @@ domu_ack() {
 }
 
 # ---------------------------------------------------------------- tests
+# run_prog PROG VAR=VALUE: run one selftest program in dom0 with VAR set,
+# its output to $D0/PROG.tap with the runner's exit/timeout lines.
+run_prog() {
+	local prog=$1 env=$2 out=$D0/$1.tap rc t0=$SECONDS
+	(cd "$SELFTEST_BIN" && env "$env" timeout -k 5 "$TEST_TIMEOUT" "./$prog") \
+		> "$out" 2>&1 < /dev/null
+	rc=$?
+	printf '\n# xen-vm: exit=%d\n' $rc >> "$out"
+	if [ $rc = 124 ] || [ $rc = 137 ]; then
+		echo "# xen-vm: timeout after $TEST_TIMEOUT s" >> "$out"
+	fi
+	say "dom0: $prog: $(tap_count "$out" | head -n1 |
+		awk '{print $1 " passed, " $2 " failed, " $3 " skipped"}')" \
+		"($((SECONDS - t0)) s)"
+}
+
 run_programs() {
-	local prog out rc t0 n=0
+	local prog n=0
 	for prog in $PROGS; do n=$((n + 1)); done
 	[ $n = 0 ] && { say "no selftest programs to run in dom0"; return 0; }
 	say "dom0: running $n test programs (peer domid $DOMID)"
 	for prog in $PROGS; do
-		out=$D0/$prog.tap
-		t0=$SECONDS
-		(cd "$SELFTEST_BIN" &&
-		 XEN_GNT_PEER_DOMID=$DOMID timeout -k 5 "$TEST_TIMEOUT" "./$prog") \
-			> "$out" 2>&1 < /dev/null
-		rc=$?
-		printf '\n# xen-vm: exit=%d\n' $rc >> "$out"
-		if [ $rc = 124 ] || [ $rc = 137 ]; then
-			echo "# xen-vm: timeout after $TEST_TIMEOUT s" >> "$out"
-		fi
-		say "dom0: $prog: $(tap_count "$out" | head -n1 |
-			awk '{print $1 " passed, " $2 " failed, " $3 " skipped"}')" \
-			"($((SECONDS - t0)) s)"
+		run_prog "$prog" "XEN_GNT_PEER_DOMID=$DOMID"
 	done
 }
 
@@ -505,21 +509,11 @@ qdisk_test() {
 # domU running only the peer agent.
 VICTIM_NAME=gnt-victim
 destroy_test() {
-	local out=$D0/$DESTROY_TEST.tap vid rc log=/var/log/xen/console/guest-$VICTIM_NAME.log
+	local vid log=/var/log/xen/console/guest-$VICTIM_NAME.log
 	[ -n "$DESTROY_TEST" ] || return 0
 	say "peer destroy: booting a second domU to destroy (free memory $(xl info free_memory 2>/dev/null) MiB)"
 	if boot_domu "$VICTIM_NAME" victim 128; then
-		vid=$BOOTED_DOMID
-		(cd "$SELFTEST_BIN" &&
-		 XEN_GNT_VICTIM_DOMID=$vid timeout -k 5 "$TEST_TIMEOUT" "./$DESTROY_TEST") \
-			> "$out" 2>&1 < /dev/null
-		rc=$?
-		printf '\n# xen-vm: exit=%d\n' $rc >> "$out"
-		if [ $rc = 124 ] || [ $rc = 137 ]; then
-			echo "# xen-vm: timeout after $TEST_TIMEOUT s" >> "$out"
-		fi
-		say "dom0: $DESTROY_TEST: $(tap_count "$out" | head -n1 |
-			awk '{print $1 " passed, " $2 " failed, " $3 " skipped"}')"
+		run_prog "$DESTROY_TEST" "XEN_GNT_VICTIM_DOMID=$BOOTED_DOMID"
 	fi
 	vid=$(xl domid "$VICTIM_NAME" 2>/dev/null)
 	[ -n "$vid" ] && step "xl destroy $VICTIM_NAME" 120 xl destroy "$vid"

@@ -54,6 +54,7 @@ FIXTURE(peer) {
 FIXTURE_SETUP(peer)
 {
 	const char *env = getenv(XG_PEER_ENV);
+	const char *what;
 	int rc;
 
 	self->dev = self->alloc = -1;
@@ -63,15 +64,9 @@ FIXTURE_SETUP(peer)
 		     XG_PEER_ENV);
 	self->peer = atoi(env);
 	ASSERT_LT(0, self->peer) TH_LOG("%s=%s", XG_PEER_ENV, env);
-	rc = xg_open(XG_GNTDEV);
-	ASSERT_LE(0, rc) TH_LOG("%s: %s", XG_GNTDEV, strerror(-rc));
-	self->dev = rc;
-	rc = xg_open(XG_GNTALLOC);
-	ASSERT_LE(0, rc) TH_LOG("%s: %s", XG_GNTALLOC, strerror(-rc));
-	self->alloc = rc;
-
-	rc = peer_open(&self->p, self->peer);
-	ASSERT_EQ(0, rc) TH_LOG("xs_open: %s", strerror(-rc));
+	rc = peer_session_open(&self->p, self->peer, &self->dev, &self->alloc,
+			       &what);
+	ASSERT_EQ(0, rc) TH_LOG("%s: %s", what, strerror(-rc));
 	/* Wait for the agent once; the tests after the first know. */
 	if (peer_state && *peer_state == PEER_ABSENT)
 		ASSERT_TRUE(false) TH_LOG("the peer agent did not answer before");
@@ -96,15 +91,9 @@ FIXTURE_SETUP(peer)
 
 FIXTURE_TEARDOWN(peer)
 {
-	if (self->p.xs) {
-		if (peer_state && *peer_state == PEER_OK)
-			peer_cmd(&self->p, "reset");
-		peer_close(&self->p);
-	}
-	if (self->alloc >= 0)
-		close(self->alloc);
-	if (self->dev >= 0)
-		close(self->dev);
+	if (self->p.xs && peer_state && *peer_state == PEER_OK)
+		peer_cmd(&self->p, "reset");
+	peer_session_close(&self->p, &self->dev, &self->alloc);
 }
 
 /* The domU grants, dom0 maps: data both ways, many pages in one map. */

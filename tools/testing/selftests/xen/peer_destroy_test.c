@@ -91,6 +91,7 @@ FIXTURE(victim) {
 FIXTURE_SETUP(victim)
 {
 	const char *env = getenv(VICTIM_ENV);
+	const char *what;
 	int rc;
 
 	self->dev = self->alloc = -1;
@@ -100,25 +101,16 @@ FIXTURE_SETUP(victim)
 		     VICTIM_ENV);
 	self->domid = atoi(env);
 	ASSERT_LT(0, self->domid) TH_LOG("%s=%s", VICTIM_ENV, env);
-	rc = xg_open(XG_GNTDEV);
-	ASSERT_LE(0, rc) TH_LOG("%s: %s", XG_GNTDEV, strerror(-rc));
-	self->dev = rc;
-	rc = xg_open(XG_GNTALLOC);
-	ASSERT_LE(0, rc) TH_LOG("%s: %s", XG_GNTALLOC, strerror(-rc));
-	self->alloc = rc;
-	rc = peer_open(&self->p, self->domid);
-	ASSERT_EQ(0, rc) TH_LOG("xs_open: %s", strerror(-rc));
+	rc = peer_session_open(&self->p, self->domid, &self->dev, &self->alloc,
+			       &what);
+	ASSERT_EQ(0, rc) TH_LOG("%s: %s", what, strerror(-rc));
 	ASSERT_TRUE(peer_ready(&self->p, READY_TIMEOUT_MS))
 		TH_LOG("no xen_gnt_peer agent in domain %u", self->domid);
 }
 
 FIXTURE_TEARDOWN(victim)
 {
-	peer_close(&self->p);
-	if (self->alloc >= 0)
-		close(self->alloc);
-	if (self->dev >= 0)
-		close(self->dev);
+	peer_session_close(&self->p, &self->dev, &self->alloc);
 }
 
 /*

@@ -49,6 +49,35 @@ static long long now_ms(void)
 	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
+int peer_session_open(struct peer *p, unsigned int domid, int *dev,
+		      int *alloc, const char **what)
+{
+	int rc;
+
+	*what = XG_GNTDEV;
+	rc = xg_open(XG_GNTDEV);
+	if (rc < 0)
+		return rc;
+	*dev = rc;
+	*what = XG_GNTALLOC;
+	rc = xg_open(XG_GNTALLOC);
+	if (rc < 0)
+		return rc;
+	*alloc = rc;
+	*what = "xs_open";
+	return peer_open(p, domid);
+}
+
+void peer_session_close(struct peer *p, int *dev, int *alloc)
+{
+	peer_close(p);
+	if (*alloc >= 0)
+		close(*alloc);
+	if (*dev >= 0)
+		close(*dev);
+	*alloc = *dev = -1;
+}
+
 bool peer_ready(struct peer *p, int timeout_ms)
 {
 	long long end = now_ms() + timeout_ms;

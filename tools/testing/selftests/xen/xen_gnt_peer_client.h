@@ -27,6 +27,16 @@ struct peer {
 int peer_open(struct peer *p, unsigned int domid);
 void peer_close(struct peer *p);
 
+/*
+ * What a dom0 test of the agent starts with: gntdev in *@dev, gntalloc in
+ * *@alloc, and peer_open(@p, @domid). 0, or -errno with *@what naming
+ * what failed; what was opened stays open until peer_session_close().
+ * *@dev and *@alloc must be -1 and @p->xs NULL before.
+ */
+int peer_session_open(struct peer *p, unsigned int domid, int *dev,
+		      int *alloc, const char **what);
+void peer_session_close(struct peer *p, int *dev, int *alloc);
+
 /* Waits up to @timeout_ms for the agent's "ready" key. */
 bool peer_ready(struct peer *p, int timeout_ms);
 

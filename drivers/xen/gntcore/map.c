@@ -13,7 +13,11 @@
  * Unmapping goes through gnttab_unmap_refs_async(): the hypercall is made
  * at once unless somebody else still holds a placeholder page (an I/O in
  * flight), in which case the kernel retries later. The caller never waits
- * for that.
+ * for that. On PV, the mappings of user page table entries are not part of
+ * that wait: they are unmapped at once, whoever holds the page (the holder
+ * reaches it through its kernel mapping only), because the caller is
+ * about to free those page tables, or the mm to zap them as if they held
+ * ordinary pages.
  *
  * Lifetime: a map is reference counted (@users). Its creator holds one
  * reference; every unmap in flight holds another, so the last put, which
@@ -32,6 +36,7 @@
 #include <linux/slab.h>
 #include <xen/xen.h>
 #include <xen/grant_table.h>
+#include <asm/xen/hypercall.h>
 
 #include "internal.h"
 
@@ -414,6 +419,7 @@ static void gntcore_fmap_unmap_run(struct gntcore_fmap *fm, unsigned int first,
 {
 	struct gntcore_unmap_req *req;
 	unsigned int i;
+	int err;
 
 	/* Small and rare enough to be worth never failing. */
 	req = kzalloc(sizeof(*req), GFP_NOIO | __GFP_NOFAIL);
@@ -424,9 +430,26 @@ static void gntcore_fmap_unmap_run(struct gntcore_fmap *fm, unsigned int first,
 		if (fm->kunmap_ops)
 			fm->kunmap_ops[i].status = GNTCORE_ST_UNSEEN;
 	}
-	req->q.unmap_ops = fm->unmap_ops + first;
-	req->q.kunmap_ops = fm->kunmap_ops ? fm->kunmap_ops + first : NULL;
 	req->q.pages = fm->pages + first;
+	if (fm->kunmap_ops) {
+		/*
+		 * PV: the user mappings go now, in one hypercall; an op that
+		 * fails keeps its status and makes its page DEAD at the end.
+		 * Then the kernel mappings go like auto-translated guests'
+		 * host mappings: once nobody else holds the page. Left to
+		 * the wait, a user PTE could outlive its page table, and the
+		 * mm, which sees a special PTE whose page is found through
+		 * the VMA, would drop a reference it never took.
+		 */
+		err = HYPERVISOR_grant_table_op(GNTTABOP_unmap_grant_ref,
+						fm->unmap_ops + first, n);
+		if (err)
+			pr_err_ratelimited("user unmap hypercall: %d\n", err);
+		req->q.unmap_ops = fm->kunmap_ops + first;
+	} else {
+		req->q.unmap_ops = fm->unmap_ops + first;
+	}
+	req->q.kunmap_ops = NULL;
 	req->q.count = n;
 	req->q.done = gntcore_unmap_done;
 	req->q.data = req;

@@ -525,6 +525,76 @@ int xg_stats_wait_le(const char *prefix, long long limit, int timeout_ms,
 	}
 }
 
+/* --- grants seen from outside -------------------------------------------- */
+
+int xg_grant_alive(int fd, domid_t domid, uint32_t gref)
+{
+	struct gntdev_grant_copy_segment seg;
+	uint8_t byte;
+	int rc;
+
+	memset(&seg, 0, sizeof(seg));
+	seg.source.foreign.ref = gref;
+	seg.source.foreign.domid = domid;
+	seg.dest.virt = &byte;
+	seg.len = 1;
+	seg.flags = XG_GNTCOPY_SOURCE_GREF;
+	rc = xg_gntdev_copy(fd, &seg, 1);
+	if (rc)
+		return rc;
+	return seg.status == XG_GNTST_OKAY;
+}
+
+int xg_grants_wait_gone(int fd, domid_t domid, const uint32_t *grefs,
+			unsigned int n, int timeout_ms, unsigned int *alive)
+{
+	long long end = xg_now_ms() + timeout_ms;
+	unsigned int i;
+	int rc;
+
+	for (;;) {
+		for (i = 0; i < n; i++) {
+			rc = xg_grant_alive(fd, domid, grefs[i]);
+			if (rc < 0)
+				return rc;
+			if (rc)
+				break;
+		}
+		if (i == n)
+			return 0;
+		if (alive)
+			*alive = i;
+		if (xg_now_ms() >= end)
+			return -ETIMEDOUT;
+		xg_msleep(50);
+	}
+}
+
+int xg_gntalloc_fill_exactly(domid_t domid, uint32_t count)
+{
+	uint32_t chunk, done = 0;
+	uint64_t index;
+	int fd, rc = 0;
+
+	fd = xg_open(XG_GNTALLOC);
+	if (fd < 0)
+		return fd;
+	while (done < count) {
+		chunk = count - done > 128 ? 128 : count - done;
+		rc = xg_gntalloc_alloc(fd, domid, GNTALLOC_FLAG_WRITABLE, chunk,
+				       &index, NULL);
+		if (rc)
+			goto out;
+		done += chunk;
+	}
+	rc = xg_gntalloc_alloc(fd, domid, GNTALLOC_FLAG_WRITABLE, 1, &index,
+			       NULL);
+	rc = rc == -ENOSPC ? 0 : rc ? rc : -EOVERFLOW;
+out:
+	close(fd);
+	return rc;
+}
+
 /* --- data -------------------------------------------------------------- */
 
 uint8_t xg_pattern(uint32_t seed, size_t pos)

@@ -135,6 +135,32 @@ int xg_stats_sum(const char *prefix, long long *sum);
 int xg_stats_wait_le(const char *prefix, long long limit, int timeout_ms,
 		     long long *last);
 
+/* --- grants seen from outside -------------------------------------------- */
+
+/*
+ * Whether grant @gref of domain @domid is still in force, asked with a
+ * one-byte GRANT_COPY from it on gntdev file @fd: 1 (the copy worked),
+ * 0 (Xen refused it: revoked, or never granted to us), or -errno.
+ */
+int xg_grant_alive(int fd, domid_t domid, uint32_t gref);
+
+/*
+ * Polls xg_grant_alive() on each of @grefs until none is in force, for up
+ * to @timeout_ms. Returns 0 once all are gone, -ETIMEDOUT (with *@alive
+ * set to the index of one still in force) or -errno.
+ */
+int xg_grants_wait_gone(int fd, domid_t domid, const uint32_t *grefs,
+			unsigned int n, int timeout_ms, unsigned int *alive);
+
+/*
+ * Allocates on a new gntalloc file, in chunks, @count pages granted to
+ * @domid, then asks for one page more. Returns 0 when the @count pages
+ * were allocated and the one more was refused with ENOSPC, else -errno of
+ * the call that went wrong (-EOVERFLOW: the one more was granted). The
+ * file is closed before returning, so nothing stays allocated.
+ */
+int xg_gntalloc_fill_exactly(domid_t domid, uint32_t count);
+
 /* --- data -------------------------------------------------------------- */
 
 /* A byte pattern that differs by @seed and by position. */

@@ -511,51 +511,6 @@ TEST_F(gntalloc, limit_above_1024_improved)
 }
 
 /*
- * In-tree, a mapping's close walks the global list of pages from its first
- * page on, while mmap() found the pages in the file's list: when another
- * file allocated in between, munmap() drops a reference on the other
- * file's page (use after free). xen-gnt tracks each page on its own.
- */
-TEST_F(gntalloc, interleaved_files_improved)
-{
-	uint64_t a0, a1, b0;
-	uint8_t *pa, *pb;
-	int fd2;
-
-	if (!xg_is_ours())
-		SKIP(return, "in-tree gntalloc frees the wrong file's page here");
-	fd2 = xg_open(XG_GNTALLOC);
-	ASSERT_LE(0, fd2);
-	ASSERT_EQ(0, xg_gntalloc_alloc(self->fd, self->domid,
-				       GNTALLOC_FLAG_WRITABLE, 1, &a0, NULL));
-	ASSERT_EQ(0, xg_gntalloc_alloc(fd2, self->domid,
-				       GNTALLOC_FLAG_WRITABLE, 1, &b0, NULL));
-	ASSERT_EQ(0, xg_gntalloc_alloc(self->fd, self->domid,
-				       GNTALLOC_FLAG_WRITABLE, 1, &a1, NULL));
-	pb = xg_mmap(fd2, b0, 1, PROT_READ | PROT_WRITE, MAP_SHARED);
-	ASSERT_NE(NULL, pb);
-	xg_fill(pb, PG, 16);
-	munmap(pb, PG);
-	if (a1 == a0 + PG) {
-		/* Both of the file's pages in one mapping. */
-		pa = xg_mmap(self->fd, a0, 2, PROT_READ | PROT_WRITE,
-			     MAP_SHARED);
-		ASSERT_NE(NULL, pa) TH_LOG("mmap: %s", strerror(errno));
-		xg_fill(pa, 2 * PG, 17);
-		munmap(pa, 2 * PG);
-	}
-	ASSERT_EQ(0, xg_gntalloc_dealloc(self->fd, a0, 1));
-	ASSERT_EQ(0, xg_gntalloc_dealloc(self->fd, a1, 1));
-	/* The other file's page is intact. */
-	pb = xg_mmap(fd2, b0, 1, PROT_READ | PROT_WRITE, MAP_SHARED);
-	ASSERT_NE(NULL, pb) TH_LOG("mmap: %s", strerror(errno));
-	EXPECT_EQ(-1, xg_check(pb, PG, 16));
-	munmap(pb, PG);
-	EXPECT_EQ(0, xg_gntalloc_dealloc(fd2, b0, 1));
-	close(fd2);
-}
-
-/*
  * xen-gnt counts its pages in debugfs: after a file is closed and its
  * mappings gone, live_* and pending_* are back where they were.
  */

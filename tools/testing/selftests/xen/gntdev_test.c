@@ -624,30 +624,6 @@ TEST_F(selfgrant, readonly_grant)
 	munmap(a, PG);
 }
 
-/*
- * A batch with one bad grant fails as a whole (not EAGAIN), and leaves
- * nothing behind: the good grant of the batch can be mapped again.
- */
-TEST_F(selfgrant, bad_grant_in_batch_fails_cleanly)
-{
-	uint32_t refs[3] = { self->grefs[0], XG_BAD_GREF, self->grefs[1] };
-	uint64_t index;
-	uint8_t *g;
-
-	ASSERT_EQ(0, xg_gntdev_map(self->dev, self->domid, 3, refs, &index));
-	EXPECT_EQ(NULL, xg_mmap(self->dev, index, 3, PROT_READ | PROT_WRITE,
-				MAP_SHARED));
-	EXPECT_NE(EAGAIN, errno);
-	EXPECT_EQ(0, xg_gntdev_unmap(self->dev, index, 3));
-
-	xg_fill(self->apage, 2 * PG, 37);
-	g = map_self(self, self->dev, 0, 2, PROT_READ | PROT_WRITE, &index);
-	ASSERT_NE(NULL, g) TH_LOG("map: %s", strerror(errno));
-	EXPECT_EQ(-1, xg_check(g, 2 * PG, 37));
-	munmap(g, 2 * PG);
-	EXPECT_EQ(0, xg_gntdev_unmap(self->dev, index, 2));
-}
-
 /* CLEAR_BYTE: the byte is zero once the mapping is gone, nothing else is. */
 TEST_F(selfgrant, notify_clear_byte_on_unmap)
 {
@@ -824,28 +800,6 @@ TEST_F(selfgrant, gntalloc_notify_seen_by_mapper)
 	EXPECT_EQ(0, xg_gntdev_unmap(self->dev, index, 1));
 }
 
-/* The granting side lets go while gntdev maps: gntdev's data stays. */
-TEST_F(selfgrant, dealloc_while_mapped_by_gntdev)
-{
-	uint64_t index;
-	uint8_t *g;
-
-	xg_fill(self->apage, NPAGES * PG, 39);
-	g = map_self(self, self->dev, 0, NPAGES, PROT_READ | PROT_WRITE,
-		     &index);
-	ASSERT_NE(NULL, g);
-	ASSERT_EQ(0, xg_gntalloc_dealloc(self->alloc, self->aidx, NPAGES));
-	ASSERT_EQ(0, munmap(self->apage, NPAGES * PG));
-	self->apage = NULL;
-	close(self->alloc);
-	self->alloc = -1;
-	EXPECT_EQ(-1, xg_check(g, NPAGES * PG, 39));
-	xg_fill(g, NPAGES * PG, 40);
-	EXPECT_EQ(-1, xg_check(g, NPAGES * PG, 40));
-	EXPECT_EQ(0, munmap(g, NPAGES * PG));
-	EXPECT_EQ(0, xg_gntdev_unmap(self->dev, index, NPAGES));
-}
-
 /* GRANT_COPY both ways, whole pages and parts, checked through gntalloc. */
 TEST_F(selfgrant, grant_copy_both_ways)
 {
@@ -999,57 +953,6 @@ TEST_F(selfgrant, counters_back_to_start_improved)
 	EXPECT_EQ(0, rc) TH_LOG("live_* %lld, was %lld", last, live0);
 	rc = xg_stats_wait_le("pending_", pend0, 5000, &last);
 	EXPECT_EQ(0, rc) TH_LOG("pending_* %lld, was %lld", last, pend0);
-}
-
-/*
- * munmap() of part of a mapping: the rest stays mapped and correct, and
- * the whole is released in the end. (Older Linux crashed or leaked here;
- * 6.1 and 6.12 pass.)
- */
-TEST_F(selfgrant, partial_munmap)
-{
-	uint64_t index;
-	uint8_t *g;
-
-	xg_fill(self->apage, NPAGES * PG, 47);
-	g = map_self(self, self->dev, 0, NPAGES, PROT_READ | PROT_WRITE,
-		     &index);
-	ASSERT_NE(NULL, g);
-	ASSERT_EQ(0, munmap(g + PG, PG));
-	EXPECT_EQ(-1, xg_check(g, PG, 47));
-	EXPECT_EQ(0, memcmp(g + 2 * PG, self->apage + 2 * PG, 2 * PG));
-	g[3 * PG] = 0x12;
-	EXPECT_EQ(0x12, self->apage[3 * PG]);
-	ASSERT_EQ(0, munmap(g, PG));
-	ASSERT_EQ(0, munmap(g + 2 * PG, 2 * PG));
-	EXPECT_EQ(0, xg_gntdev_unmap(self->dev, index, NPAGES));
-}
-
-/*
- * MAP_FIXED over part of a grant mapping replaces just that part (the
- * same older-Linux regression as above; 6.1 and 6.12 pass).
- */
-TEST_F(selfgrant, map_fixed_over_mapping)
-{
-	uint64_t index;
-	uint8_t *g, *anon;
-	size_t i;
-
-	xg_fill(self->apage, NPAGES * PG, 48);
-	g = map_self(self, self->dev, 0, NPAGES, PROT_READ | PROT_WRITE,
-		     &index);
-	ASSERT_NE(NULL, g);
-	anon = mmap(g + PG, PG, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
-	ASSERT_EQ(g + PG, anon);
-	for (i = 0; i < PG; i++)
-		ASSERT_EQ(0, anon[i]);
-	anon[0] = 0x34;
-	EXPECT_EQ(xg_pattern(48, PG), self->apage[PG]);
-	EXPECT_EQ(-1, xg_check(g, PG, 48));
-	EXPECT_EQ(0, memcmp(g + 2 * PG, self->apage + 2 * PG, 2 * PG));
-	ASSERT_EQ(0, munmap(g, NPAGES * PG));
-	EXPECT_EQ(0, xg_gntdev_unmap(self->dev, index, NPAGES));
 }
 
 TEST_HARNESS_MAIN

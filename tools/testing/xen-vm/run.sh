@@ -20,6 +20,8 @@
 #   SELFTESTS_DIR  selftest sources (default tools/testing/selftests/xen)
 #   ALLOW_NO_SELFTESTS=1  do not fail a run that has no selftest program
 #   VM_SMP         CPUs of the emulated machine (default 2, 1 on a busy host)
+#   DOM0_UP_LIMIT  seconds until dom0 must be up, else one more boot with
+#                  1 CPU (default 420)
 #   FUZZ_BIN, FUZZ_SECONDS, FUZZ_SEED  MODE=fuzz: the static gntfuzz
 #                  binary, put into the domU, which runs it for FUZZ_SECONDS
 #                  with seed FUZZ_SEED while dom0 runs BENCH_CMD
@@ -34,14 +36,14 @@ REPO=$(cd "$VMDIR/../../.." && pwd)
 . "$VMDIR/lib.sh"
 
 usage() {
-	sed -n '3,25p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '3,27p' "$0" | sed 's/^# \{0,1\}//'
 	exit "${1:-0}"
 }
 for arg in "$@"; do
 	case $arg in
 	-h|--help) usage ;;
 	KVERS=*|MODULES=*|MODE=*|OUT=*|BENCH_CMD=*|BENCH_TIMEOUT=*|TEST_TIMEOUT=*|\
-	BOOT_TIMEOUT=*|VCHAN_BYTES=*|SELFTESTS_DIR=*|ALLOW_NO_SELFTESTS=*|VM_SMP=*|\
+	BOOT_TIMEOUT=*|VCHAN_BYTES=*|SELFTESTS_DIR=*|ALLOW_NO_SELFTESTS=*|VM_SMP=*|DOM0_UP_LIMIT=*|\
 	PVH=*|FUZZ_BIN=*|FUZZ_SECONDS=*|FUZZ_SEED=*)
 		export "${arg?}" ;;
 	*) echo "run.sh: unknown argument '$arg'" >&2; usage 2 ;;
@@ -62,6 +64,9 @@ TEST_TIMEOUT=${TEST_TIMEOUT:-300}
 BENCH_CMD=${BENCH_CMD:-}
 BENCH_TIMEOUT=${BENCH_TIMEOUT:-1800}
 ALLOW_NO_SELFTESTS=${ALLOW_NO_SELFTESTS:-0}
+# Seconds from QEMU's start until dom0's stage 1 must have said so (the
+# boot watchdog in run_kernel).
+DOM0_UP_LIMIT=${DOM0_UP_LIMIT:-420}
 # PVH=1 (MODE=check; experimental, see README.md): the emulated CPU offers
 # SVM with nested paging, so that Xen has HAP and can run a PVH domU, the
 # auto-translated guest.
@@ -436,7 +441,7 @@ FAILED_KERNELS=""
 # ---------------------------------------------------------------- one kernel
 run_kernel() { # K
 	local k=$1 short kout t0 qrc="" qpid rpid sum p f s x nprogs boot_timeout
-	local problems=() line dom0_args in
+	local problems=() line dom0_args in smp attempt tb up
 	short=$(kshort "$k")
 	kout=$OUT/$k
 	in=$kout/inputs
@@ -492,27 +497,53 @@ run_kernel() { # K
 
 		dom0_args="console=hvc0 earlyprintk=xen panic=-1 loglevel=5"
 		dom0_args+=" xenvm_init=$in/dom0-init.sh xenvm_results=$kout"
-		say "[$short] booting Xen+dom0 (limit $boot_timeout s) ..."
-		timeout -k 10 "$boot_timeout" qemu-system-x86_64 $QEMU_EXTRA \
-			-nodefaults -machine pc -accel tcg -cpu "$QEMU_CPU" \
-			-smp "$VM_SMP" -m 1024 -display none -vga none -monitor none -no-reboot \
-			-serial "file:$kout/serial.log" \
-			-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
-			-kernel "$XEN_BIN" \
-			-append "console=com1 com1=115200 dom0_mem=512M,max:512M" \
-			-initrd "/boot/vmlinuz-$k $dom0_args,$DOM0_INITRD" \
-			-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap,id=hostroot \
-			-virtfs "local,path=$kout,mount_tag=results,security_model=none,multidevs=remap,id=results" \
-			< /dev/null > "$kout/qemu.log" 2>&1 &
-		qpid=$!
-		QEMU_PID=$qpid
-		touch "$kout/serial.log"
-		relay_progress "$short" "$kout/serial.log" $qpid "$t0" &
-		rpid=$!
-		qrc=0
-		wait $qpid || qrc=$?
-		QEMU_PID=
-		wait $rpid || true
+		smp=$VM_SMP
+		for attempt in 1 2; do
+			say "[$short] booting Xen+dom0 with $smp CPUs (limit $boot_timeout s) ..."
+			tb=$SECONDS
+			: > "$kout/serial.log"
+			timeout -k 10 "$boot_timeout" qemu-system-x86_64 $QEMU_EXTRA \
+				-nodefaults -machine pc -accel tcg -cpu "$QEMU_CPU" \
+				-smp "$smp" -m 1024 -display none -vga none -monitor none -no-reboot \
+				-serial "file:$kout/serial.log" \
+				-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+				-kernel "$XEN_BIN" \
+				-append "console=com1 com1=115200 dom0_mem=512M,max:512M" \
+				-initrd "/boot/vmlinuz-$k $dom0_args,$DOM0_INITRD" \
+				-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap,id=hostroot \
+				-virtfs "local,path=$kout,mount_tag=results,security_model=none,multidevs=remap,id=results" \
+				< /dev/null > "$kout/qemu.log" 2>&1 &
+			qpid=$!
+			QEMU_PID=$qpid
+			relay_progress "$short" "$kout/serial.log" $qpid "$t0" &
+			rpid=$!
+			# Boot watchdog: a kernel that has not reached dom0's
+			# stage 1 after DOM0_UP_LIMIT s has stalled (seen under
+			# TCG with 2 CPUs on a loaded host); no test has run yet,
+			# so boot once more, with one CPU.
+			up=
+			while kill -0 $qpid 2>/dev/null; do
+				grep -q '@@xen-vm: dom0 kernel up' "$kout/serial.log" && { up=1; break; }
+				[ $((SECONDS - tb)) -ge "$DOM0_UP_LIMIT" ] && break
+				sleep 2
+			done
+			if [ -z "$up" ] && [ "$attempt" = 1 ] && kill -0 $qpid 2>/dev/null; then
+				kill $qpid 2>/dev/null
+				wait $qpid 2>/dev/null
+				wait $rpid 2>/dev/null
+				mv "$kout/serial.log" "$kout/serial-stalled-boot.log"
+				echo "dom0 did not reach stage 1 in $DOM0_UP_LIMIT s with $smp CPUs: booted again with 1 (serial-stalled-boot.log)" \
+					>> "$kout/retries.txt"
+				say "[$short] dom0 not up after $DOM0_UP_LIMIT s: a stalled boot, trying again with 1 CPU"
+				smp=1
+				continue
+			fi
+			qrc=0
+			wait $qpid || qrc=$?
+			QEMU_PID=
+			wait $rpid || true
+			break
+		done
 		case $qrc in
 		1) ;;
 		3) [ -f "$kout/verdict.txt" ] || problems+=("dom0 reported failure but wrote no verdict.txt") ;;
@@ -536,6 +567,7 @@ run_kernel() { # K
 		echo "qemu exit: ${qrc:-not started} (1 = dom0 verdict pass, 3 = dom0 verdict fail)"
 		echo "time: $((SECONDS - t0)) s"
 		echo "tests: $p passed, $f failed, $s skipped; other problems: $x"
+		[ -f "$kout/retries.txt" ] && sed 's/^/retry: /' "$kout/retries.txt"
 		for line in "${problems[@]}"; do echo "run: $line"; done
 		tail -n +2 <<<"$sum"
 	} > "$kout/summary.txt"

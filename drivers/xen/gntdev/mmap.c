@@ -201,6 +201,14 @@ static int gntdev_mmap_pv(struct gntdev_map *map, struct vm_area_struct *vma)
 	mn = &map->notifier;
 	err = mmu_interval_notifier_insert_locked(mn, vma->vm_mm, map->vm_start,
 						  len, &gntdev_mn_ops);
+	/*
+	 * The first notifier of an mm sets up the mm's notifier list, which
+	 * takes all the mm's locks and gives up with -EINTR if a signal is
+	 * pending. Nothing has been done yet: have the mmap() restarted once
+	 * the signal is handled rather than fail it.
+	 */
+	if (err == -EINTR)
+		return -ERESTARTNOINTR;
 	if (err)
 		return err;
 

@@ -48,11 +48,66 @@ struct gntcore_unmap_req {
 	unsigned int first;
 };
 
+/*
+ * Placeholder pages kept for the next map. Each page taken from the
+ * kernel (gnttab_alloc_pages()) costs a p2m set-up on PV, or a balloon
+ * operation when the kernel's pool is empty, and a map cycle gives back
+ * as many pages as it takes. A kept page has no memory behind it and is
+ * in the state gnttab_alloc_pages() hands out: nothing maps it (its p2m
+ * entry was cleared by the unmap), its count is 1. Pages that may still
+ * be mapped (DEAD) never come here.
+ */
+#define GNTCORE_PH_KEEP 8192
+static DEFINE_SPINLOCK(gntcore_ph_lock);
+/* The kept pages, [0, gntcore_ph_count). Protected by gntcore_ph_lock. */
+static struct page *gntcore_ph_pages[GNTCORE_PH_KEEP];
+static unsigned int gntcore_ph_count;
+
+/* Keep what fits of @count placeholders; give the rest to the kernel. */
+static void gntcore_put_placeholders(struct page **pages, unsigned int count)
+{
+	unsigned int n;
+
+	spin_lock(&gntcore_ph_lock);
+	n = min(count, GNTCORE_PH_KEEP - gntcore_ph_count);
+	memcpy(&gntcore_ph_pages[gntcore_ph_count], pages + count - n,
+	       n * sizeof(*pages));
+	gntcore_ph_count += n;
+	spin_unlock(&gntcore_ph_lock);
+	if (count > n)
+		gnttab_free_pages(count - n, pages);
+}
+
+/* @count placeholders: kept ones first. All or nothing. */
+static int gntcore_get_placeholders(struct page **pages, unsigned int count)
+{
+	unsigned int n;
+
+	spin_lock(&gntcore_ph_lock);
+	n = min(count, gntcore_ph_count);
+	gntcore_ph_count -= n;
+	memcpy(pages, &gntcore_ph_pages[gntcore_ph_count], n * sizeof(*pages));
+	spin_unlock(&gntcore_ph_lock);
+	if (n == count || !gnttab_alloc_pages(count - n, pages + n))
+		return 0;
+	if (n)
+		gntcore_put_placeholders(pages, n);
+	return -ENOMEM;
+}
+
+/* Module unload: every map is gone; give the kept pages back. */
+void gntcore_map_exit(void)
+{
+	if (gntcore_ph_count)
+		gnttab_free_pages(gntcore_ph_count, gntcore_ph_pages);
+	gntcore_ph_count = 0;
+}
+
 static void gntcore_fmap_free(struct gntcore_fmap *fm)
 {
 	unsigned int i, keep = 0, dead = 0;
 
-	/* pages[] is all set or all NULL (gnttab_alloc_pages() failed). */
+	/* pages[] is all set or all NULL (no placeholders to be had). */
 	if (fm->pages && fm->pages[0]) {
 		/* Never give back a placeholder Xen may still map. */
 		for (i = 0; i < fm->count; i++) {
@@ -65,7 +120,7 @@ static void gntcore_fmap_free(struct gntcore_fmap *fm)
 			pr_err("leaking %u page(s) whose grant unmap failed\n",
 			       dead);
 		if (keep)
-			gnttab_free_pages(keep, fm->pages);
+			gntcore_put_placeholders(fm->pages, keep);
 	}
 	kvfree(fm->pages);
 	kvfree(fm->map_ops);
@@ -113,7 +168,7 @@ gntcore_fmap_alloc(struct gntcore_stats *st, unsigned int count,
 		if (!fm->kmap_ops || !fm->kunmap_ops)
 			goto err;
 	}
-	if (gnttab_alloc_pages(count, fm->pages)) {
+	if (gntcore_get_placeholders(fm->pages, count)) {
 		kvfree(fm->pages);
 		fm->pages = NULL;
 		goto err;

@@ -27,7 +27,9 @@
 
 #include <linux/atomic.h>
 #include <linux/refcount.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/workqueue.h>
 #include <xen/grant_table.h>
 
 /* ---------------------------------------------------------------- stats */
@@ -96,6 +98,17 @@ void gntcore_stats_unregister(struct gntcore_stats *st);
  *   MAPPED --(gntcore_fmap_unmap: claim)--> UNMAPPING
  *   UNMAPPING --(unmap completed)--> NONE, or DEAD if Xen refused
  *
+ * With @kmap_lazy (PV), the kernel map op is not part of the batch: a
+ * MAPPED page gets it from gntcore_fmap_kmap() when something needs the
+ * placeholder's kernel address. That step and the claim of an unmap are
+ * both taken under @klock, so the unmap sees every kernel mapping made
+ * and no kernel mapping is made once the unmap has claimed the page.
+ *
+ * UNMAP_LATER is UNMAPPING whose request could not be allocated where the
+ * unmap began (an MMU notifier may not enter reclaim): on PV its user
+ * mapping is gone already; the map's work item moves it to UNMAPPING and
+ * finishes the unmap.
+ *
  * A page in DEAD may still be mapped by Xen: its placeholder page is
  * never given back to the allocator (it is leaked on purpose, and
  * counted in unmap_errors).
@@ -105,6 +118,7 @@ enum gntcore_page_state {
 	GNTCORE_PAGE_MAPPING,
 	GNTCORE_PAGE_MAPPED,
 	GNTCORE_PAGE_UNMAPPING,
+	GNTCORE_PAGE_UNMAP_LATER,
 	GNTCORE_PAGE_DEAD,
 };
 
@@ -120,7 +134,16 @@ struct gntcore_fmap;
  *              and flags, the core keeps the handles
  * @kmap_ops:   on PV only, the kernel-address map operations the core
  *              builds for the placeholders (NULL elsewhere)
- * @kunmap_ops: on PV only, their unmap operations
+ * @kunmap_ops: on PV only, their unmap operations; a page's handle is
+ *              valid while its kernel address maps the grant
+ * @kmap_lazy:  on PV, map a page's kernel address only when it is asked
+ *              for (gntcore_fmap_kmap()), not with the batch; set by the
+ *              caller before the first gntcore_fmap_map()
+ * @klock:      protects the kernel-address mappings made on demand: the
+ *              @kunmap_ops handles and the MAPPED -> UNMAPPING step of
+ *              @state when @kmap_lazy is set
+ * @unmap_work: unmaps the UNMAP_LATER pages (holds a reference while
+ *              queued)
  * @state:      enum gntcore_page_state per page
  * @stats:      counters to charge
  * @users:      references; the last gntcore_fmap_put() frees the map
@@ -137,6 +160,9 @@ struct gntcore_fmap {
 	struct gnttab_unmap_grant_ref *unmap_ops;
 	struct gnttab_map_grant_ref *kmap_ops;
 	struct gnttab_unmap_grant_ref *kunmap_ops;
+	bool kmap_lazy;
+	spinlock_t klock; /* see above */
+	struct work_struct unmap_work;
 	atomic_t *state;
 	struct gntcore_stats *stats;
 	refcount_t users;
@@ -156,6 +182,7 @@ void gntcore_fmap_set_op(struct gntcore_fmap *fm, unsigned int i,
 void gntcore_fmap_get(struct gntcore_fmap *fm);
 void gntcore_fmap_put(struct gntcore_fmap *fm);
 int gntcore_fmap_map(struct gntcore_fmap *fm, u32 gntmap_flags);
+int gntcore_fmap_kmap(struct gntcore_fmap *fm, unsigned int i);
 unsigned int gntcore_fmap_unmap(struct gntcore_fmap *fm, unsigned int first,
 				unsigned int n);
 

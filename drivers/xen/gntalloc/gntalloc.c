@@ -17,10 +17,14 @@
  *    file's, from allocation to DEALLOC_GREF or release(), and one per VMA
  *    covering it (mmap.c). The last user gone, the page is released:
  *    notification carried out, grant revoked through the core (which keeps
- *    the memory while the peer still maps it), structure freed.
- *  - The file's xarray indexes its pages by page offset, from allocation
- *    to release; a deallocated page no longer counts as allocated, but
- *    stays there while mapped, so the VMA callbacks find it.
+ *    the memory while the peer still maps it).
+ *  - struct gntalloc_chunk holds the pages of one ALLOC_GREF call in one
+ *    block (one allocation per call, not one per page). The file's rbtree
+ *    indexes the chunks by first page offset from the end of ALLOC_GREF
+ *    until the chunk's last page is released, when the chunk is freed; a
+ *    deallocated page no longer counts as allocated, but stays held while
+ *    mapped, so the VMA callbacks find it. Walking a range in order finds
+ *    each next chunk with rb_next(), so per page it costs O(1).
  *
  * Limits: the module parameters limit (pages held by all files together)
  * and file_limit (by one file); a page counts against both from
@@ -38,9 +42,10 @@
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
+#include <linux/overflow.h>
+#include <linux/rbtree.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
-#include <linux/xarray.h>
 #include <xen/events.h>
 #include <xen/gntalloc.h>
 #include <xen/xen.h>
@@ -83,6 +88,61 @@ static void gntalloc_uncharge(unsigned long count)
 	atomic_long_sub(count, &gntalloc_nr_pages);
 }
 
+/* Must hold gf->lock. The chunk that holds page @pgoff, or NULL. */
+static struct gntalloc_chunk *gntalloc_find_chunk(struct gntalloc_file *gf,
+						  unsigned long pgoff)
+{
+	struct rb_node *n = gf->chunks.rb_node;
+
+	lockdep_assert_held(&gf->lock);
+	while (n) {
+		struct gntalloc_chunk *c =
+			rb_entry(n, struct gntalloc_chunk, node);
+
+		if (pgoff < c->first)
+			n = n->rb_left;
+		else if (pgoff - c->first >= c->count)
+			n = n->rb_right;
+		else
+			return c;
+	}
+	return NULL;
+}
+
+/**
+ * gntalloc_lookup() - the held page at an index
+ * @gf:    the file
+ * @pgoff: page index
+ * @hint:  in: a chunk of the file found by an earlier call, or NULL; out:
+ *         the chunk of @pgoff (NULL if none). Walking a range in order
+ *         with the same @hint costs O(1) per page.
+ *
+ * Must hold gf->lock.
+ *
+ * Return: the page, or NULL if no held page has index @pgoff.
+ */
+struct gntalloc_page *gntalloc_lookup(struct gntalloc_file *gf,
+				      unsigned long pgoff,
+				      struct gntalloc_chunk **hint)
+{
+	struct gntalloc_chunk *c = *hint;
+	struct gntalloc_page *p;
+	struct rb_node *n;
+
+	lockdep_assert_held(&gf->lock);
+	if (!c || pgoff - c->first >= c->count) {
+		n = c ? rb_next(&c->node) : NULL;
+		c = n ? rb_entry(n, struct gntalloc_chunk, node) : NULL;
+		if (!c || pgoff - c->first >= c->count)
+			c = gntalloc_find_chunk(gf, pgoff);
+		*hint = c;
+		if (!c)
+			return NULL;
+	}
+	p = &c->pages[pgoff - c->first];
+	return p->users ? p : NULL;
+}
+
 /**
  * gntalloc_range_allocated() - whether a range is allocated on the file
  * @gf:    the file
@@ -97,6 +157,7 @@ static void gntalloc_uncharge(unsigned long count)
 bool gntalloc_range_allocated(struct gntalloc_file *gf, unsigned long first,
 			      unsigned long count)
 {
+	struct gntalloc_chunk *c = NULL;
 	struct gntalloc_page *p;
 	unsigned long i;
 
@@ -105,7 +166,7 @@ bool gntalloc_range_allocated(struct gntalloc_file *gf, unsigned long first,
 	    count > GNTALLOC_MAX_PGOFF - first)
 		return false;
 	for (i = 0; i < count; i++) {
-		p = xa_load(&gf->pages, first + i);
+		p = gntalloc_lookup(gf, first + i, &c);
 		if (!p || !p->allocated)
 			return false;
 	}
@@ -114,17 +175,18 @@ bool gntalloc_range_allocated(struct gntalloc_file *gf, unsigned long first,
 
 /*
  * Release a page whose last user is gone: carry out its notification,
- * revoke its grant (the core keeps the memory while the peer maps it) and
- * free it. The byte is cleared before the event is sent, so the peer sees
- * it cleared when it wakes up.
+ * revoke its grant (the core keeps the memory while the peer maps it),
+ * and free the chunk with its last page. The byte is cleared before the
+ * event is sent, so the peer sees it cleared when it wakes up.
+ * Return: whether the chunk was freed.
  */
-static void gntalloc_release_page(struct gntalloc_file *gf,
+static bool gntalloc_release_page(struct gntalloc_file *gf,
+				  struct gntalloc_chunk *c,
 				  struct gntalloc_page *p)
 {
 	u8 *kaddr;
 
 	lockdep_assert_held(&gf->lock);
-	xa_erase(&gf->pages, p->pgoff);
 	gf->nr_pages--;
 
 	if (p->notify_action & UNMAP_NOTIFY_CLEAR_BYTE) {
@@ -135,35 +197,50 @@ static void gntalloc_release_page(struct gntalloc_file *gf,
 		notify_remote_via_evtchn(p->notify_port);
 		evtchn_put(p->notify_port);
 	}
+	p->notify_action = 0;
 
 	gntcore_revoke(&gntalloc_stats, &p->gp);
-	kfree(p);
-	gntcore_stat_dec(&gntalloc_stats, GNTCORE_STAT_LIVE_OBJECTS);
+	p->gp.page = NULL;
 	gntalloc_uncharge(1);
+	if (--c->held)
+		return false;
+	rb_erase(&c->node, &gf->chunks);
+	kvfree(c);
+	gntcore_stat_dec(&gntalloc_stats, GNTCORE_STAT_LIVE_OBJECTS);
+	return true;
 }
 
 /**
  * gntalloc_put_page() - drop one user of a page, releasing it if last
  * @gf: the file
+ * @c:  the page's chunk
  * @p:  the page
  *
  * Must hold gf->lock.
+ *
+ * Return: whether the chunk was freed with the page (@c is then gone).
  */
-void gntalloc_put_page(struct gntalloc_file *gf, struct gntalloc_page *p)
+bool gntalloc_put_page(struct gntalloc_file *gf, struct gntalloc_chunk *c,
+		       struct gntalloc_page *p)
 {
 	lockdep_assert_held(&gf->lock);
-	if (!--p->users)
-		gntalloc_release_page(gf, p);
+	if (--p->users)
+		return false;
+	return gntalloc_release_page(gf, c, p);
 }
 
-/* Must hold gf->lock. Deallocate a page: the file gives up its user. */
-static void gntalloc_dealloc_page(struct gntalloc_file *gf,
+/*
+ * Must hold gf->lock. Deallocate a page: the file gives up its user.
+ * Return: whether the chunk was freed.
+ */
+static bool gntalloc_dealloc_page(struct gntalloc_file *gf,
+				  struct gntalloc_chunk *c,
 				  struct gntalloc_page *p)
 {
 	lockdep_assert_held(&gf->lock);
 	p->allocated = false;
 	gf->nr_allocated--;
-	gntalloc_put_page(gf, p);
+	return gntalloc_put_page(gf, c, p);
 }
 
 /*
@@ -200,41 +277,6 @@ static void gntalloc_unreserve(struct gntalloc_file *gf, unsigned int count)
 	gntalloc_uncharge(count);
 }
 
-/* Allocate the per-page structures, pointed at through their descriptors. */
-static int gntalloc_new_pages(struct gntcore_gpage **gp, unsigned int count,
-			      unsigned long first)
-{
-	struct gntalloc_page *p;
-	unsigned int i;
-
-	for (i = 0; i < count; i++) {
-		p = kzalloc(sizeof(*p), GFP_KERNEL);
-		if (!p)
-			goto err;
-		p->pgoff = first + i;
-		gp[i] = &p->gp;
-		gntcore_stat_inc(&gntalloc_stats, GNTCORE_STAT_LIVE_OBJECTS);
-	}
-	return 0;
-
-err:
-	while (i--) {
-		kfree(container_of(gp[i], struct gntalloc_page, gp));
-		gntcore_stat_dec(&gntalloc_stats, GNTCORE_STAT_LIVE_OBJECTS);
-	}
-	return -ENOMEM;
-}
-
-static void gntalloc_free_pages(struct gntcore_gpage **gp, unsigned int count)
-{
-	unsigned int i;
-
-	for (i = 0; i < count; i++) {
-		kfree(container_of(gp[i], struct gntalloc_page, gp));
-		gntcore_stat_dec(&gntalloc_stats, GNTCORE_STAT_LIVE_OBJECTS);
-	}
-}
-
 static void gntalloc_revoke_pages(struct gntcore_gpage **gp, unsigned int count)
 {
 	unsigned int i;
@@ -243,51 +285,32 @@ static void gntalloc_revoke_pages(struct gntcore_gpage **gp, unsigned int count)
 		gntcore_revoke(&gntalloc_stats, gp[i]);
 }
 
-/* Reserve the xarray slots, so that storing the pages later cannot fail. */
-static int gntalloc_reserve_slots(struct gntalloc_file *gf, unsigned long first,
-				  unsigned int count)
+/*
+ * Must hold gf->lock. Make the pages of @c allocated and link the chunk
+ * in; its indexes are above every chunk's of the file.
+ */
+static void gntalloc_commit(struct gntalloc_file *gf, struct gntalloc_chunk *c)
 {
+	struct rb_node **link = &gf->chunks.rb_node, *parent = NULL;
 	unsigned int i;
-	int ret;
-
-	for (i = 0; i < count; i++) {
-		ret = xa_reserve(&gf->pages, first + i, GFP_KERNEL);
-		if (ret)
-			goto err;
-	}
-	return 0;
-
-err:
-	while (i--)
-		xa_release(&gf->pages, first + i);
-	return ret;
-}
-
-/* Must hold gf->lock. Store the pages in their reserved slots. */
-static int gntalloc_commit(struct gntalloc_file *gf, struct gntcore_gpage **gp,
-			   unsigned long first, unsigned int count)
-{
-	struct gntalloc_page *p;
-	unsigned int i;
-	int ret;
 
 	lockdep_assert_held(&gf->lock);
-	for (i = 0; i < count; i++) {
-		p = container_of(gp[i], struct gntalloc_page, gp);
-		p->users = 1;
-		p->allocated = true;
-		ret = xa_err(xa_store(&gf->pages, first + i, p, GFP_KERNEL));
-		if (ret)
-			goto err;
+	for (i = 0; i < c->count; i++) {
+		c->pages[i].users = 1;
+		c->pages[i].allocated = true;
 	}
-	gf->nr_allocated += count;
-	return 0;
-
-err:
-	/* Erasing a stored or still reserved slot empties it alike. */
-	for (i = 0; i < count; i++)
-		xa_erase(&gf->pages, first + i);
-	return ret;
+	c->held = c->count;
+	while (*link) {
+		parent = *link;
+		if (c->first <
+		    rb_entry(parent, struct gntalloc_chunk, node)->first)
+			link = &parent->rb_left;
+		else
+			link = &parent->rb_right;
+	}
+	rb_link_node(&c->node, parent, link);
+	rb_insert_color(&c->node, &gf->chunks);
+	gf->nr_allocated += c->count;
 }
 
 /*
@@ -299,6 +322,7 @@ static long gntalloc_ioctl_alloc(struct gntalloc_file *gf,
 				 struct ioctl_gntalloc_alloc_gref __user *uarg)
 {
 	struct ioctl_gntalloc_alloc_gref op;
+	struct gntalloc_chunk *c;
 	struct gntcore_gpage **gp;
 	unsigned long first;
 	unsigned int i;
@@ -319,22 +343,24 @@ static long gntalloc_ioctl_alloc(struct gntalloc_file *gf,
 
 	/* Sized by the caller, within limits the administrator may raise. */
 	ret = -ENOMEM;
-	gp = kvcalloc(op.count, sizeof(*gp), GFP_KERNEL | __GFP_NOWARN);
-	if (!gp)
+	c = kvzalloc(struct_size(c, pages, op.count),
+		     GFP_KERNEL | __GFP_NOWARN);
+	if (!c)
 		goto err_unreserve;
-	ids = kvcalloc(op.count, sizeof(*ids), GFP_KERNEL | __GFP_NOWARN);
+	c->first = first;
+	c->count = op.count;
+	gp = kvmalloc_array(op.count, sizeof(*gp), GFP_KERNEL | __GFP_NOWARN);
+	if (!gp)
+		goto err_free_chunk;
+	ids = kvmalloc_array(op.count, sizeof(*ids), GFP_KERNEL | __GFP_NOWARN);
 	if (!ids)
 		goto err_free_gp;
-	ret = gntalloc_new_pages(gp, op.count, first);
-	if (ret)
-		goto err_free_ids;
+	for (i = 0; i < op.count; i++)
+		gp[i] = &c->pages[i].gp;
 	ret = gntcore_grant_pages(&gntalloc_stats, gp, op.count, op.domid,
 				  !(op.flags & GNTALLOC_FLAG_WRITABLE));
 	if (ret)
-		goto err_free_pages;
-	ret = gntalloc_reserve_slots(gf, first, op.count);
-	if (ret)
-		goto err_revoke;
+		goto err_free_ids;
 
 	for (i = 0; i < op.count; i++)
 		ids[i] = gp[i]->ref;
@@ -342,29 +368,25 @@ static long gntalloc_ioctl_alloc(struct gntalloc_file *gf,
 	ret = -EFAULT;
 	if (copy_to_user(&uarg->index, &op.index, sizeof(op.index)) ||
 	    copy_to_user(uarg->gref_ids, ids, op.count * sizeof(*ids)))
-		goto err_release_slots;
-
-	mutex_lock(&gf->lock);
-	ret = gntalloc_commit(gf, gp, first, op.count);
-	mutex_unlock(&gf->lock);
-	if (ret)
 		goto err_revoke;
+
+	gntcore_stat_inc(&gntalloc_stats, GNTCORE_STAT_LIVE_OBJECTS);
+	mutex_lock(&gf->lock);
+	gntalloc_commit(gf, c);
+	mutex_unlock(&gf->lock);
 
 	kvfree(ids);
 	kvfree(gp);
 	return 0;
 
-err_release_slots:
-	for (i = 0; i < op.count; i++)
-		xa_release(&gf->pages, first + i);
 err_revoke:
 	gntalloc_revoke_pages(gp, op.count);
-err_free_pages:
-	gntalloc_free_pages(gp, op.count);
 err_free_ids:
 	kvfree(ids);
 err_free_gp:
 	kvfree(gp);
+err_free_chunk:
+	kvfree(c);
 err_unreserve:
 	gntalloc_unreserve(gf, op.count);
 	return ret;
@@ -376,6 +398,8 @@ gntalloc_ioctl_dealloc(struct gntalloc_file *gf,
 		       struct ioctl_gntalloc_dealloc_gref __user *uarg)
 {
 	struct ioctl_gntalloc_dealloc_gref op;
+	struct gntalloc_chunk *c = NULL;
+	struct gntalloc_page *p;
 	unsigned long first, i;
 	int ret = 0;
 
@@ -395,8 +419,11 @@ gntalloc_ioctl_dealloc(struct gntalloc_file *gf,
 		ret = -ENOENT;
 		goto out;
 	}
-	for (i = 0; i < op.count; i++)
-		gntalloc_dealloc_page(gf, xa_load(&gf->pages, first + i));
+	for (i = 0; i < op.count; i++) {
+		p = gntalloc_lookup(gf, first + i, &c);
+		if (gntalloc_dealloc_page(gf, c, p))
+			c = NULL;
+	}
 out:
 	mutex_unlock(&gf->lock);
 	return ret;
@@ -408,6 +435,7 @@ gntalloc_ioctl_notify(struct gntalloc_file *gf,
 		      struct ioctl_gntalloc_unmap_notify __user *uarg)
 {
 	struct ioctl_gntalloc_unmap_notify op;
+	struct gntalloc_chunk *c = NULL;
 	struct gntalloc_page *p;
 	unsigned long pgoff;
 	int ret = 0;
@@ -425,7 +453,7 @@ gntalloc_ioctl_notify(struct gntalloc_file *gf,
 		ret = -ENOENT;
 		goto out;
 	}
-	p = xa_load(&gf->pages, pgoff);
+	p = gntalloc_lookup(gf, pgoff, &c);
 	/* Take the new channel first: it may be the one already held. */
 	if ((op.action & UNMAP_NOTIFY_SEND_EVENT) &&
 	    evtchn_get(op.event_channel_port)) {
@@ -523,7 +551,7 @@ static int gntalloc_open(struct inode *inode, struct file *filp)
 	if (!gf)
 		return -ENOMEM;
 	mutex_init(&gf->lock);
-	xa_init(&gf->pages);
+	gf->chunks = RB_ROOT;
 	filp->private_data = gf;
 	return 0;
 }
@@ -535,17 +563,26 @@ static int gntalloc_open(struct inode *inode, struct file *filp)
 static int gntalloc_release(struct inode *inode, struct file *filp)
 {
 	struct gntalloc_file *gf = filp->private_data;
-	struct gntalloc_page *p;
-	unsigned long idx;
+	struct gntalloc_chunk *c;
+	struct rb_node *n;
+	unsigned int i;
+	bool freed;
 
 	mutex_lock(&gf->lock);
-	xa_for_each(&gf->pages, idx, p) {
-		if (p->allocated)
-			gntalloc_dealloc_page(gf, p);
+	while ((n = rb_first(&gf->chunks))) {
+		c = rb_entry(n, struct gntalloc_chunk, node);
+		freed = false;
+		for (i = 0; i < c->count && !freed; i++) {
+			if (c->pages[i].allocated)
+				freed = gntalloc_dealloc_page(gf, c,
+							      &c->pages[i]);
+		}
+		/* No VMA is left: every held page was allocated. */
+		if (WARN_ON_ONCE(!freed))
+			rb_erase(&c->node, &gf->chunks);
 	}
 	mutex_unlock(&gf->lock);
 
-	xa_destroy(&gf->pages);
 	mutex_destroy(&gf->lock);
 	kfree(gf);
 	return 0;

@@ -3,7 +3,7 @@
  * xen-gntalloc: mmap() of granted pages, and the per-page map counts.
  *
  * The pages are ordinary kernel pages, inserted into a MAP_SHARED VMA
- * with vm_insert_page(); the page tables then hold their own references
+ * with vm_insert_pages(); the page tables then hold their own references
  * to them, so the memory outlives every PTE whatever happens here. What
  * this file tracks is when a page stops being mapped by any process of
  * ours, since that (with DEALLOC_GREF) is when its unmap notification
@@ -40,12 +40,13 @@
 static void gntalloc_get_range(struct gntalloc_file *gf, unsigned long first,
 			       unsigned long count)
 {
+	struct gntalloc_chunk *c = NULL;
 	struct gntalloc_page *p;
 	unsigned long i;
 
 	lockdep_assert_held(&gf->lock);
 	for (i = 0; i < count; i++) {
-		p = xa_load(&gf->pages, first + i);
+		p = gntalloc_lookup(gf, first + i, &c);
 		if (p)
 			p->users++;
 	}
@@ -55,15 +56,16 @@ static void gntalloc_get_range(struct gntalloc_file *gf, unsigned long first,
 static void gntalloc_put_range(struct gntalloc_file *gf, unsigned long first,
 			       unsigned long count)
 {
+	struct gntalloc_chunk *c = NULL;
 	struct gntalloc_page *p;
 	unsigned long i;
 
 	lockdep_assert_held(&gf->lock);
 	for (i = 0; i < count; i++) {
-		/* Present: a page stays in @pages while a VMA covers it. */
-		p = xa_load(&gf->pages, first + i);
-		if (p)
-			gntalloc_put_page(gf, p);
+		/* Held: a page stays held while a VMA covers it. */
+		p = gntalloc_lookup(gf, first + i, &c);
+		if (p && gntalloc_put_page(gf, c, p))
+			c = NULL;
 	}
 }
 
@@ -112,6 +114,44 @@ static const struct vm_operations_struct gntalloc_vm_ops = {
 	.close = gntalloc_vma_close,
 };
 
+/* Pages handed to vm_insert_pages() per call. */
+#define GNTALLOC_INSERT_BATCH 64
+
+/*
+ * Must hold gf->lock. Insert the pages of an allocated range into @vma,
+ * in batches: vm_insert_pages() walks the page tables and takes the PTE
+ * lock once per batch, not once per page.
+ */
+static int gntalloc_insert_range(struct gntalloc_file *gf,
+				 struct vm_area_struct *vma)
+{
+	struct page *batch[GNTALLOC_INSERT_BATCH];
+	unsigned long count = vma_pages(vma), addr = vma->vm_start;
+	struct gntalloc_chunk *c = NULL;
+	unsigned long i = 0, j, n, left;
+	struct gntalloc_page *p;
+	int ret;
+
+	lockdep_assert_held(&gf->lock);
+	while (i < count) {
+		n = min_t(unsigned long, count - i, GNTALLOC_INSERT_BATCH);
+		for (j = 0; j < n; j++) {
+			p = gntalloc_lookup(gf, vma->vm_pgoff + i + j, &c);
+			batch[j] = p->gp.page;
+		}
+		left = n;
+		ret = vm_insert_pages(vma, addr, batch, &left);
+		if (ret)
+			return ret;
+		/* All or an error: a short count would be a kernel bug. */
+		if (WARN_ON_ONCE(left))
+			return -EFAULT;
+		i += n;
+		addr += n << PAGE_SHIFT;
+	}
+	return 0;
+}
+
 /**
  * gntalloc_mmap() - map allocated pages of the file
  * @filp: the file
@@ -119,15 +159,13 @@ static const struct vm_operations_struct gntalloc_vm_ops = {
  *
  * Return: 0; -EINVAL without MAP_SHARED; -ENOENT if a page of the range
  * is not allocated (or already deallocated) on this file; or the error of
- * vm_insert_page() (the kernel then zaps what was inserted; no count has
+ * vm_insert_pages() (the kernel then zaps what was inserted; no count has
  * been taken).
  */
 int gntalloc_mmap(struct file *filp, struct vm_area_struct *vma)
 {
 	struct gntalloc_file *gf = filp->private_data;
 	unsigned long count = vma_pages(vma);
-	struct gntalloc_page *p;
-	unsigned long i;
 	int ret;
 
 	if (!(vma->vm_flags & VM_SHARED))
@@ -140,18 +178,13 @@ int gntalloc_mmap(struct file *filp, struct vm_area_struct *vma)
 	}
 
 	vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
-	for (i = 0; i < count; i++) {
-		p = xa_load(&gf->pages, vma->vm_pgoff + i);
-		ret = vm_insert_page(vma, vma->vm_start + i * PAGE_SIZE,
-				     p->gp.page);
-		if (ret)
-			goto out;
-	}
+	ret = gntalloc_insert_range(gf, vma);
+	if (ret)
+		goto out;
 
 	vma->vm_private_data = gf;
 	vma->vm_ops = &gntalloc_vm_ops;
 	gntalloc_get_range(gf, vma->vm_pgoff, count);
-	ret = 0;
 out:
 	mutex_unlock(&gf->lock);
 	return ret;

@@ -96,6 +96,7 @@ static int __init gntcore_init(void)
 static void __exit gntcore_exit(void)
 {
 	gntcore_grant_exit();
+	gntcore_map_exit();
 	debugfs_remove_recursive(gntcore_debugfs_root);
 }
 

@@ -81,6 +81,53 @@ static unsigned int gntcore_retry_ms = GNTCORE_RETRY_MIN_MS;
 static void gntcore_retry_fn(struct work_struct *work);
 static DECLARE_DELAYED_WORK(gntcore_retry_work, gntcore_retry_fn);
 
+/* Pages asked of the bulk allocator per call (an array on the stack). */
+#define GNTCORE_ALLOC_BATCH 32
+
+static void gntcore_free_pages(struct gntcore_gpage **gp, unsigned int count)
+{
+	unsigned int i;
+
+	for (i = 0; i < count; i++) {
+		__free_page(gp[i]->page);
+		gp[i]->page = NULL;
+	}
+}
+
+/*
+ * Zeroed pages for @count descriptors, or -ENOMEM with none allocated.
+ * The bulk allocator takes many pages off the per-CPU lists at once; it
+ * may return fewer than asked, and the rest then come one at a time.
+ */
+static int gntcore_alloc_pages(struct gntcore_gpage **gp, unsigned int count)
+{
+	struct page *batch[GNTCORE_ALLOC_BATCH];
+	unsigned int i, j, n;
+
+	for (i = 0; i < count; i += n) {
+		n = min_t(unsigned int, count - i, GNTCORE_ALLOC_BATCH);
+		memset(batch, 0, n * sizeof(batch[0]));
+		alloc_pages_bulk_array(GFP_KERNEL | __GFP_ZERO, n, batch);
+		for (j = 0; j < n; j++) {
+			if (!batch[j])
+				batch[j] = alloc_page(GFP_KERNEL | __GFP_ZERO);
+			if (!batch[j])
+				goto err;
+			gp[i + j]->page = batch[j];
+		}
+	}
+	return 0;
+
+err:
+	/* This batch's pages, then the earlier batches'. */
+	for (j = 0; j < n; j++) {
+		if (batch[j])
+			__free_page(batch[j]);
+	}
+	gntcore_free_pages(gp, i);
+	return -ENOMEM;
+}
+
 /**
  * gntcore_grant_pages() - allocate pages and grant a peer access to them
  * @st:       counters to charge (live_grants)
@@ -106,13 +153,9 @@ int gntcore_grant_pages(struct gntcore_stats *st, struct gntcore_gpage **gp,
 
 	might_sleep();
 
-	for (i = 0; i < count; i++) {
-		gp[i]->page = alloc_page(GFP_KERNEL | __GFP_ZERO);
-		if (!gp[i]->page) {
-			ret = -ENOMEM;
-			goto err_pages;
-		}
-	}
+	ret = gntcore_alloc_pages(gp, count);
+	if (ret)
+		return ret;
 
 	/*
 	 * The kernel reserves references in batches of at most U16_MAX; once
@@ -142,12 +185,7 @@ err_refs:
 	/* Claimed, never granted: the entries are unused, give them back. */
 	for (i = 0; i < done; i++)
 		gnttab_free_grant_reference(gp[i]->ref);
-	i = count;
-err_pages:
-	while (i--) {
-		__free_page(gp[i]->page);
-		gp[i]->page = NULL;
-	}
+	gntcore_free_pages(gp, count);
 	return ret;
 }
 EXPORT_SYMBOL_NS_GPL(gntcore_grant_pages, XEN_GNTCORE_NS);

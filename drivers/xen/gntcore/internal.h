@@ -10,5 +10,6 @@ extern struct gntcore_stats gntcore_stats;
 
 int gntcore_grant_init(void);
 void gntcore_grant_exit(void);
+void gntcore_map_exit(void);
 
 #endif /* _XEN_GNTCORE_INTERNAL_H */

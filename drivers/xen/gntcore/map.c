@@ -6,7 +6,9 @@
  * placeholder page per grant and the map/unmap operations. Mapping issues
  * one grant-table hypercall for the whole batch (plus, on PV, one for the
  * kernel-address mappings of the placeholders: gnttab_map_refs() does
- * both). Every operation's status is checked; when any fails, the ones
+ * both; or, with @kmap_lazy, none: a page's kernel address is then mapped
+ * by gntcore_fmap_kmap() only if something asks for it, and unmapped with
+ * the page). Every operation's status is checked; when any fails, the ones
  * that succeeded are unmapped again before gntcore_fmap_map() returns, so
  * a caller never sees a half-mapped batch and no handle is lost.
  *
@@ -34,11 +36,14 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/slab.h>
+#include <linux/spinlock.h>
 #include <xen/xen.h>
 #include <xen/grant_table.h>
 #include <asm/xen/hypercall.h>
 
 #include "internal.h"
+
+static void gntcore_fmap_unmap_work(struct work_struct *work);
 
 /* Status given to ops before a hypercall: Xen writes GNTST_* (<= 0). */
 #define GNTCORE_ST_UNSEEN 1
@@ -49,11 +54,66 @@ struct gntcore_unmap_req {
 	unsigned int first;
 };
 
+/*
+ * Placeholder pages kept for the next map. Each page taken from the
+ * kernel (gnttab_alloc_pages()) costs a p2m set-up on PV, or a balloon
+ * operation when the kernel's pool is empty, and a map cycle gives back
+ * as many pages as it takes. A kept page has no memory behind it and is
+ * in the state gnttab_alloc_pages() hands out: nothing maps it (its p2m
+ * entry was cleared by the unmap), its count is 1. Pages that may still
+ * be mapped (DEAD) never come here.
+ */
+#define GNTCORE_PH_KEEP 8192
+static DEFINE_SPINLOCK(gntcore_ph_lock);
+/* The kept pages, [0, gntcore_ph_count). Protected by gntcore_ph_lock. */
+static struct page *gntcore_ph_pages[GNTCORE_PH_KEEP];
+static unsigned int gntcore_ph_count;
+
+/* Keep what fits of @count placeholders; give the rest to the kernel. */
+static void gntcore_put_placeholders(struct page **pages, unsigned int count)
+{
+	unsigned int n;
+
+	spin_lock(&gntcore_ph_lock);
+	n = min(count, GNTCORE_PH_KEEP - gntcore_ph_count);
+	memcpy(&gntcore_ph_pages[gntcore_ph_count], pages + count - n,
+	       n * sizeof(*pages));
+	gntcore_ph_count += n;
+	spin_unlock(&gntcore_ph_lock);
+	if (count > n)
+		gnttab_free_pages(count - n, pages);
+}
+
+/* @count placeholders: kept ones first. All or nothing. */
+static int gntcore_get_placeholders(struct page **pages, unsigned int count)
+{
+	unsigned int n;
+
+	spin_lock(&gntcore_ph_lock);
+	n = min(count, gntcore_ph_count);
+	gntcore_ph_count -= n;
+	memcpy(pages, &gntcore_ph_pages[gntcore_ph_count], n * sizeof(*pages));
+	spin_unlock(&gntcore_ph_lock);
+	if (n == count || !gnttab_alloc_pages(count - n, pages + n))
+		return 0;
+	if (n)
+		gntcore_put_placeholders(pages, n);
+	return -ENOMEM;
+}
+
+/* Module unload: every map is gone; give the kept pages back. */
+void gntcore_map_exit(void)
+{
+	if (gntcore_ph_count)
+		gnttab_free_pages(gntcore_ph_count, gntcore_ph_pages);
+	gntcore_ph_count = 0;
+}
+
 static void gntcore_fmap_free(struct gntcore_fmap *fm)
 {
 	unsigned int i, keep = 0, dead = 0;
 
-	/* pages[] is all set or all NULL (gnttab_alloc_pages() failed). */
+	/* pages[] is all set or all NULL (no placeholders to be had). */
 	if (fm->pages && fm->pages[0]) {
 		/* Never give back a placeholder Xen may still map. */
 		for (i = 0; i < fm->count; i++) {
@@ -66,7 +126,7 @@ static void gntcore_fmap_free(struct gntcore_fmap *fm)
 			pr_err("leaking %u page(s) whose grant unmap failed\n",
 			       dead);
 		if (keep)
-			gnttab_free_pages(keep, fm->pages);
+			gntcore_put_placeholders(fm->pages, keep);
 	}
 	kvfree(fm->pages);
 	kvfree(fm->map_ops);
@@ -114,7 +174,7 @@ gntcore_fmap_alloc(struct gntcore_stats *st, unsigned int count,
 		if (!fm->kmap_ops || !fm->kunmap_ops)
 			goto err;
 	}
-	if (gnttab_alloc_pages(count, fm->pages)) {
+	if (gntcore_get_placeholders(fm->pages, count)) {
 		kvfree(fm->pages);
 		fm->pages = NULL;
 		goto err;
@@ -128,6 +188,8 @@ gntcore_fmap_alloc(struct gntcore_stats *st, unsigned int count,
 		}
 		atomic_set(&fm->state[i], GNTCORE_PAGE_NONE);
 	}
+	spin_lock_init(&fm->klock);
+	INIT_WORK(&fm->unmap_work, gntcore_fmap_unmap_work);
 	fm->stats = st;
 	refcount_set(&fm->users, 1);
 	atomic_set(&fm->live, 0);
@@ -254,8 +316,10 @@ static bool gntcore_page_unmapped(struct gntcore_fmap *fm, unsigned int i)
  * handle are unmapped; the others carry INVALID_GRANT_HANDLE, which Xen
  * answers with GNTST_bad_handle and nothing else. One call, like the map.
  */
-static void gntcore_fmap_unwind(struct gntcore_fmap *fm)
+static void gntcore_fmap_unwind(struct gntcore_fmap *fm,
+				struct gnttab_map_grant_ref *kops)
 {
+	struct gnttab_unmap_grant_ref *kunops = kops ? fm->kunmap_ops : NULL;
 	struct gntcore_stats *st = fm->stats;
 	unsigned int i, n = 0, bad = 0;
 
@@ -267,9 +331,9 @@ static void gntcore_fmap_unwind(struct gntcore_fmap *fm)
 							INVALID_GRANT_HANDLE;
 		un->status = GNTCORE_ST_UNSEEN;
 		n += un->handle != INVALID_GRANT_HANDLE;
-		if (fm->kmap_ops) {
-			struct gnttab_map_grant_ref *kop = &fm->kmap_ops[i];
-			struct gnttab_unmap_grant_ref *kun = &fm->kunmap_ops[i];
+		if (kops) {
+			struct gnttab_map_grant_ref *kop = &kops[i];
+			struct gnttab_unmap_grant_ref *kun = &kunops[i];
 
 			kun->handle = kop->status == GNTST_okay ?
 					      kop->handle :
@@ -279,10 +343,8 @@ static void gntcore_fmap_unwind(struct gntcore_fmap *fm)
 		}
 	}
 	if (n) {
-		gnttab_unmap_refs(fm->unmap_ops, fm->kunmap_ops, fm->pages,
-				  fm->count);
-		gntcore_stat_add(st, GNTCORE_STAT_HYPERCALLS,
-				 fm->kunmap_ops ? 2 : 1);
+		gnttab_unmap_refs(fm->unmap_ops, kunops, fm->pages, fm->count);
+		gntcore_stat_add(st, GNTCORE_STAT_HYPERCALLS, kunops ? 2 : 1);
 		gntcore_stat_inc(st, GNTCORE_STAT_BATCHES);
 	}
 	for (i = 0; i < fm->count; i++)
@@ -311,6 +373,7 @@ static void gntcore_fmap_unwind(struct gntcore_fmap *fm)
 int gntcore_fmap_map(struct gntcore_fmap *fm, u32 gntmap_flags)
 {
 	struct gntcore_stats *st = fm->stats;
+	struct gnttab_map_grant_ref *kops;
 	unsigned int i, claimed, failed = 0;
 	int ret = 0, state;
 	u32 kflags;
@@ -332,12 +395,16 @@ int gntcore_fmap_map(struct gntcore_fmap *fm, u32 gntmap_flags)
 		return ret;
 	}
 
-	/* Step 2: on PV, map the placeholders' kernel addresses too. */
+	/*
+	 * Step 2: on PV, map the placeholders' kernel addresses too, unless
+	 * that waits until something needs them (gntcore_fmap_kmap()).
+	 */
+	kops = fm->kmap_lazy ? NULL : fm->kmap_ops;
 	kflags = (gntmap_flags & GNTMAP_readonly) | GNTMAP_host_map;
 	for (i = 0; i < fm->count; i++) {
 		fm->map_ops[i].status = GNTCORE_ST_UNSEEN;
 		fm->map_ops[i].handle = INVALID_GRANT_HANDLE;
-		if (!fm->kmap_ops)
+		if (!kops)
 			continue;
 		gnttab_set_map_op(&fm->kmap_ops[i],
 				  gntcore_page_kaddr(fm->pages[i]), kflags,
@@ -351,21 +418,20 @@ int gntcore_fmap_map(struct gntcore_fmap *fm, u32 gntmap_flags)
 	}
 
 	/* Step 3: one batch. Statuses, not the return value, tell the truth. */
-	gnttab_map_refs(fm->map_ops, fm->kmap_ops, fm->pages, fm->count);
-	gntcore_stat_add(st, GNTCORE_STAT_HYPERCALLS, fm->kmap_ops ? 2 : 1);
+	gnttab_map_refs(fm->map_ops, kops, fm->pages, fm->count);
+	gntcore_stat_add(st, GNTCORE_STAT_HYPERCALLS, kops ? 2 : 1);
 	gntcore_stat_inc(st, GNTCORE_STAT_BATCHES);
 	gntcore_stat_add(st, GNTCORE_STAT_MAP_OPS,
-			 fm->kmap_ops ? 2 * fm->count : fm->count);
+			 kops ? 2 * fm->count : fm->count);
 
 	for (i = 0; i < fm->count; i++) {
 		s16 status = fm->map_ops[i].status;
 
-		if (fm->kmap_ops && status == GNTST_okay)
-			status = fm->kmap_ops[i].status;
+		if (kops && status == GNTST_okay)
+			status = kops[i].status;
 		if (gntcore_op_done(fm->map_ops[i].status,
 				    fm->map_ops[i].handle) &&
-		    (!fm->kmap_ops || gntcore_op_done(fm->kmap_ops[i].status,
-						      fm->kmap_ops[i].handle)))
+		    (!kops || gntcore_op_done(kops[i].status, kops[i].handle)))
 			continue;
 		if (status > 0) /* never processed */
 			status = GNTST_general_error;
@@ -376,13 +442,13 @@ int gntcore_fmap_map(struct gntcore_fmap *fm, u32 gntmap_flags)
 	/* Step 4: all mapped (MAPPING -> MAPPED), or unwind (-> NONE). */
 	if (failed) {
 		gntcore_stat_add(st, GNTCORE_STAT_MAP_ERRORS, failed);
-		gntcore_fmap_unwind(fm);
+		gntcore_fmap_unwind(fm, kops);
 		return ret ? ret : -EINVAL;
 	}
 	for (i = 0; i < fm->count; i++) {
 		fm->unmap_ops[i].handle = fm->map_ops[i].handle;
-		if (fm->kmap_ops)
-			fm->kunmap_ops[i].handle = fm->kmap_ops[i].handle;
+		if (kops)
+			fm->kunmap_ops[i].handle = kops[i].handle;
 		atomic_set(&fm->state[i], GNTCORE_PAGE_MAPPED);
 	}
 	atomic_add(fm->count, &fm->live);
@@ -390,6 +456,65 @@ int gntcore_fmap_map(struct gntcore_fmap *fm, u32 gntmap_flags)
 	return 0;
 }
 EXPORT_SYMBOL_NS_GPL(gntcore_fmap_map, XEN_GNTCORE_NS);
+
+/**
+ * gntcore_fmap_kmap() - map a page's grant at its placeholder's kernel address
+ * @fm: the map, with @kmap_lazy set
+ * @i:  page index
+ *
+ * For what reaches the page through the kernel (get_user_pages() users,
+ * the unmap notification): on PV the placeholder's kernel address maps
+ * nothing until this is done. One hypercall the first time, nothing
+ * after; the mapping lasts until the page is unmapped. Does nothing on
+ * auto-translated guests or without @kmap_lazy (mapped with the batch).
+ *
+ * Context: any but interrupt; takes @fm->klock (a spinlock).
+ * Return: 0 when the kernel address maps the grant; -EINVAL if the page
+ * is not mapped (or its unmap has begun), else the error from Xen.
+ */
+int gntcore_fmap_kmap(struct gntcore_fmap *fm, unsigned int i)
+{
+	struct gntcore_stats *st = fm->stats;
+	struct gnttab_map_grant_ref *kop;
+	int ret = 0, rc;
+
+	if (!fm->kmap_ops || !fm->kmap_lazy)
+		return 0;
+
+	spin_lock(&fm->klock);
+	ret = -EINVAL;
+	if (atomic_read(&fm->state[i]) != GNTCORE_PAGE_MAPPED)
+		goto out;
+	ret = 0;
+	if (fm->kunmap_ops[i].handle != INVALID_GRANT_HANDLE)
+		goto out;
+
+	kop = &fm->kmap_ops[i];
+	gnttab_set_map_op(kop, gntcore_page_kaddr(fm->pages[i]),
+			  GNTMAP_host_map |
+				  (fm->map_ops[i].flags & GNTMAP_readonly),
+			  fm->map_ops[i].ref, fm->map_ops[i].dom);
+	kop->status = GNTCORE_ST_UNSEEN;
+	kop->handle = INVALID_GRANT_HANDLE;
+	rc = HYPERVISOR_grant_table_op(GNTTABOP_map_grant_ref, kop, 1);
+	gntcore_stat_inc(st, GNTCORE_STAT_HYPERCALLS);
+	gntcore_stat_inc(st, GNTCORE_STAT_MAP_OPS);
+	if (rc || !gntcore_op_done(kop->status, kop->handle)) {
+		gntcore_stat_inc(st, GNTCORE_STAT_MAP_ERRORS);
+		ret = rc ? rc :
+			   gntcore_gntst_to_errno(kop->status > 0 ?
+							  GNTST_general_error :
+							  kop->status);
+		goto out;
+	}
+	gnttab_set_unmap_op(&fm->kunmap_ops[i], kop->host_addr, kop->flags,
+			    kop->handle);
+	ret = 0;
+out:
+	spin_unlock(&fm->klock);
+	return ret;
+}
+EXPORT_SYMBOL_NS_GPL(gntcore_fmap_kmap, XEN_GNTCORE_NS);
 
 static void gntcore_unmap_done(int result, struct gntab_unmap_queue_data *q)
 {
@@ -402,7 +527,7 @@ static void gntcore_unmap_done(int result, struct gntab_unmap_queue_data *q)
 	/* Step 3 of unmap: UNMAPPING -> NONE (or DEAD). */
 	for (i = req->first; i < req->first + q->count; i++)
 		bad += gntcore_page_unmapped(fm, i);
-	gntcore_stat_add(st, GNTCORE_STAT_HYPERCALLS, fm->kunmap_ops ? 2 : 1);
+	gntcore_stat_inc(st, GNTCORE_STAT_HYPERCALLS);
 	gntcore_stat_add(st, GNTCORE_STAT_LIVE_MAPS, -(s64)q->count);
 	if (bad) {
 		gntcore_stat_add(st, GNTCORE_STAT_UNMAP_ERRORS, bad);
@@ -414,50 +539,142 @@ static void gntcore_unmap_done(int result, struct gntab_unmap_queue_data *q)
 	gntcore_fmap_put(fm);
 }
 
-static void gntcore_fmap_unmap_run(struct gntcore_fmap *fm, unsigned int first,
-				   unsigned int n)
+/*
+ * Hands a run of UNMAPPING pages to gnttab_unmap_refs_async() with @req:
+ * what is left to unmap of them (@user: their user mappings too, else
+ * only the kernel mappings, or nothing but the p2m entries), the p2m
+ * entries, then the completion.
+ */
+static void gntcore_fmap_queue_run(struct gntcore_fmap *fm,
+				   struct gntcore_unmap_req *req,
+				   unsigned int first, unsigned int n,
+				   bool user)
 {
-	struct gntcore_unmap_req *req;
-	unsigned int i;
-	int err;
-
-	/* Small and rare enough to be worth never failing. */
-	req = kzalloc(sizeof(*req), GFP_NOIO | __GFP_NOFAIL);
 	req->fm = fm;
 	req->first = first;
-	for (i = first; i < first + n; i++) {
-		fm->unmap_ops[i].status = GNTCORE_ST_UNSEEN;
-		if (fm->kunmap_ops)
-			fm->kunmap_ops[i].status = GNTCORE_ST_UNSEEN;
-	}
 	req->q.pages = fm->pages + first;
-	if (fm->kunmap_ops) {
-		/*
-		 * PV: the user mappings go now, in one hypercall; an op that
-		 * fails keeps its status and makes its page DEAD at the end.
-		 * Then the kernel mappings go like auto-translated guests'
-		 * host mappings: once nobody else holds the page. Left to
-		 * the wait, a user PTE could outlive its page table, and the
-		 * mm, which sees a special PTE whose page is found through
-		 * the VMA, would drop a reference it never took.
-		 */
-		err = HYPERVISOR_grant_table_op(GNTTABOP_unmap_grant_ref,
-						fm->unmap_ops + first, n);
-		if (err)
-			pr_err_ratelimited("user unmap hypercall: %d\n", err);
-		req->q.unmap_ops = fm->kunmap_ops + first;
-	} else {
-		req->q.unmap_ops = fm->unmap_ops + first;
-	}
+	req->q.unmap_ops = user ? fm->unmap_ops + first :
+				  fm->kunmap_ops + first;
 	req->q.kunmap_ops = NULL;
 	req->q.count = n;
 	req->q.done = gntcore_unmap_done;
 	req->q.data = req;
 	gntcore_fmap_get(fm);
 	gntcore_stat_inc(fm->stats, GNTCORE_STAT_BATCHES);
-	gntcore_stat_add(fm->stats, GNTCORE_STAT_UNMAP_OPS,
-			 fm->kunmap_ops ? 2 * n : n);
 	gnttab_unmap_refs_async(&req->q);
+}
+
+/*
+ * The deferred unmaps (UNMAP_LATER): runs of such pages, with requests
+ * allocated here, in process context.
+ */
+static void gntcore_fmap_unmap_work(struct work_struct *work)
+{
+	struct gntcore_fmap *fm =
+		container_of(work, struct gntcore_fmap, unmap_work);
+	struct gntcore_unmap_req *req;
+	unsigned int i, run = 0;
+
+	for (i = 0; i <= fm->count; i++) {
+		if (i < fm->count &&
+		    atomic_cmpxchg(&fm->state[i], GNTCORE_PAGE_UNMAP_LATER,
+				   GNTCORE_PAGE_UNMAPPING) ==
+			    GNTCORE_PAGE_UNMAP_LATER) {
+			run++;
+			continue;
+		}
+		if (!run)
+			continue;
+		req = kzalloc(sizeof(*req), GFP_KERNEL | __GFP_NOFAIL);
+		gntcore_fmap_queue_run(fm, req, i - run, run, !fm->kunmap_ops);
+		run = 0;
+	}
+	gntcore_fmap_put(fm);
+}
+
+/*
+ * Unmaps a run of pages claimed for unmapping (UNMAPPING). May be called
+ * from an MMU notifier, where an allocation must not enter reclaim: the
+ * request is allocated without waiting, and if there is none to be had,
+ * what must happen at once happens (on PV: the user mappings go) and the
+ * rest is left to the map's work item.
+ */
+static void gntcore_fmap_unmap_run(struct gntcore_fmap *fm, unsigned int first,
+				   unsigned int n)
+{
+	struct gntcore_unmap_req *req;
+	unsigned int i, nk = 0;
+	int err;
+
+	/*
+	 * The pages are UNMAPPING: their kernel mappings can no longer
+	 * change. Kernel unmap ops only if one of them has one; ops without
+	 * a handle are refused by Xen and ignored by the completion.
+	 */
+	for (i = first; i < first + n; i++) {
+		fm->unmap_ops[i].status = GNTCORE_ST_UNSEEN;
+		if (fm->kunmap_ops) {
+			fm->kunmap_ops[i].status = GNTCORE_ST_UNSEEN;
+			nk += fm->kunmap_ops[i].handle != INVALID_GRANT_HANDLE;
+		}
+	}
+	gntcore_stat_add(fm->stats, GNTCORE_STAT_UNMAP_OPS, nk ? 2 * n : n);
+	req = kzalloc(sizeof(*req), GFP_NOWAIT | __GFP_NOWARN);
+	if (req && !nk) {
+		/*
+		 * Auto-translated, or PV with no kernel mapping made: on PV
+		 * nothing can hold such a page (get_user_pages() reaches it
+		 * only through its kernel mapping), so one batch, at once.
+		 */
+		gntcore_fmap_queue_run(fm, req, first, n, true);
+		return;
+	}
+	if (fm->kunmap_ops) {
+		/*
+		 * PV: the user mappings go now, in one hypercall; an op that
+		 * fails keeps its status and makes its page DEAD at the end.
+		 * Then the kernel mappings go like auto-translated guests'
+		 * host mappings: once nobody else holds the page (whoever
+		 * holds it reaches it through its kernel mapping). Left to
+		 * the wait, a user PTE could outlive its page table, and the
+		 * mm, which sees a special PTE whose page is found through
+		 * the VMA, would drop a reference it never took.
+		 */
+		err = HYPERVISOR_grant_table_op(GNTTABOP_unmap_grant_ref,
+						fm->unmap_ops + first, n);
+		gntcore_stat_inc(fm->stats, GNTCORE_STAT_HYPERCALLS);
+		if (err)
+			pr_err_ratelimited("user unmap hypercall: %d\n", err);
+	}
+	if (req) {
+		gntcore_fmap_queue_run(fm, req, first, n, false);
+		return;
+	}
+	for (i = first; i < first + n; i++)
+		atomic_set(&fm->state[i], GNTCORE_PAGE_UNMAP_LATER);
+	gntcore_fmap_get(fm);
+	if (!schedule_work(&fm->unmap_work))
+		gntcore_fmap_put(fm);
+}
+
+/*
+ * MAPPED -> UNMAPPING for page @i; false if someone else got there first
+ * or the page is not mapped. Under @klock when kernel mappings are made
+ * on demand, so that none is made after this (gntcore_fmap_kmap()).
+ */
+static bool gntcore_claim_unmap(struct gntcore_fmap *fm, unsigned int i)
+{
+	bool won;
+
+	if (!fm->kmap_lazy || !fm->kmap_ops)
+		return atomic_cmpxchg(&fm->state[i], GNTCORE_PAGE_MAPPED,
+				      GNTCORE_PAGE_UNMAPPING) ==
+		       GNTCORE_PAGE_MAPPED;
+	spin_lock(&fm->klock);
+	won = atomic_cmpxchg(&fm->state[i], GNTCORE_PAGE_MAPPED,
+			     GNTCORE_PAGE_UNMAPPING) == GNTCORE_PAGE_MAPPED;
+	spin_unlock(&fm->klock);
+	return won;
 }
 
 /**
@@ -480,9 +697,7 @@ unsigned int gntcore_fmap_unmap(struct gntcore_fmap *fm, unsigned int first,
 
 	for (i = first; i < end; i++) {
 		/* Step 1 of unmap: MAPPED -> UNMAPPING; losers skip the page. */
-		if (atomic_cmpxchg(&fm->state[i], GNTCORE_PAGE_MAPPED,
-				   GNTCORE_PAGE_UNMAPPING) ==
-		    GNTCORE_PAGE_MAPPED) {
+		if (gntcore_claim_unmap(fm, i)) {
 			run++;
 			continue;
 		}

@@ -7,8 +7,10 @@
  *
  *  - PV guests (gntdev_use_ptemod): Xen writes the grant mappings straight
  *    into the process's page tables (GNTMAP_contains_pte, with each PTE's
- *    machine address), and the kernel addresses of the placeholder pages
- *    are mapped too (by the core). An MMU interval notifier covering the
+ *    machine address). The kernel address of a placeholder page is
+ *    mapped to its grant only when something needs it (the core's
+ *    kmap_lazy): get_user_pages() through find_special_page, and the
+ *    notify byte. An MMU interval notifier covering the
  *    VMA unmaps the grants of any part of it the mm invalidates (munmap,
  *    MAP_FIXED over it, process exit), before the page tables go. Like
  *    Linux's driver, it does so for every invalidation, whatever its
@@ -78,9 +80,13 @@ void gntdev_unmap_range(struct gntdev_map *map, unsigned int first,
 	if (map->notify.flags & UNMAP_NOTIFY_CLEAR_BYTE) {
 		unsigned int pg = map->notify.addr >> PAGE_SHIFT;
 
-		/* The kernel mapping of a read-only grant is read-only. */
+		/*
+		 * The kernel mapping of a read-only grant is read-only. On PV
+		 * the kernel address is mapped on demand: here.
+		 */
 		if (pg >= first && pg - first < n && !map->readonly &&
-		    atomic_read(&fm->state[pg]) == GNTCORE_PAGE_MAPPED) {
+		    atomic_read(&fm->state[pg]) == GNTCORE_PAGE_MAPPED &&
+		    !gntcore_fmap_kmap(fm, pg)) {
 			u8 *va = pfn_to_kaddr(page_to_pfn(fm->pages[pg]));
 
 			WRITE_ONCE(va[map->notify.addr & ~PAGE_MASK], 0);
@@ -125,13 +131,22 @@ static int gntdev_vma_mremap(struct vm_area_struct *vma)
 	return -EINVAL;
 }
 
-/* Lets get_user_pages() find the page behind a PV grant PTE. */
+/*
+ * Lets get_user_pages() find the page behind a PV grant PTE. Whoever asks
+ * for the page may reach it through its kernel address (a copy through
+ * kmap, a bounce buffer), so that is mapped to the grant first; if Xen
+ * refuses, there is no page (the caller fails with EFAULT).
+ * Called with the PTE lock held.
+ */
 static struct page *gntdev_vma_find_special_page(struct vm_area_struct *vma,
 						 unsigned long addr)
 {
 	struct gntdev_map *map = vma->vm_private_data;
+	unsigned int i = (addr - map->vm_start) >> PAGE_SHIFT;
 
-	return map->fm->pages[(addr - map->vm_start) >> PAGE_SHIFT];
+	if (gntcore_fmap_kmap(map->fm, i))
+		return NULL;
+	return map->fm->pages[i];
 }
 
 static const struct vm_operations_struct gntdev_vmops = {

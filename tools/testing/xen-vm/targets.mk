@@ -30,6 +30,7 @@ check-intree: vm-deps
 # unchanged (tools/testing/debug-kernel/build.sh). Nothing is installed on
 # the host. Results: $(OUT)/check-debug (default out/check-debug).
 check-debug: vm-deps
+	@bash tools/testing/apt-install.sh linux-source-6.12 xz-utils flex bison bc libelf-dev libssl-dev
 	@k=$$(bash tools/testing/debug-kernel/build.sh) || exit 1; \
 	eval "$$(echo "$$k" | tail -n 1)"; \
 	HOST_TESTS=0 KERNEL_ROOT="$$KERNEL_ROOT" KVERS="$$KVER" \

@@ -88,6 +88,8 @@ help:
 	@echo "  make dkms-uninstall    remove from DKMS: the in-tree modules are used again"
 	@echo "  make check             every test, both kernel lines, in Xen+dom0+domU under QEMU"
 	@echo "                         (MODULES=intree runs the same suites on the in-tree modules)"
+	@echo "  make check-debug       the VM suites and a short fuzz on a debug 6.12 kernel (lockdep,"
+	@echo "                         KFENCE, kmemleak) built once into .cache/debug-kernel"
 	@echo "  make demo              boot Xen+dom0+domU and move data over vchan through our modules"
 	@echo "  make bench             benchmarks: ours vs in-tree in the same boot"
 	@echo "  make fuzz              seeded fuzzer of both devices in dom0 (DURATION=60 SEED=...)"

@@ -15,6 +15,8 @@ pkgs=(
 	# uapi test headers, 32-bit test binaries, xenstore client library;
 	# kselftest harness and checkpatch come from the kernel source
 	linux-libc-dev gcc-multilib libxen-dev linux-source-6.12 xz-utils
+	# make check-debug: a kernel built from that source
+	flex bison bc libelf-dev libssl-dev
 	# make bench: the plot and the report
 	gnuplot-nox python3
 	# make style

@@ -636,6 +636,50 @@ check_counters() {
 	fi
 }
 
+# ---------------------------------------------------------------- kmemleak
+# Debug kernels only (make check-debug: CONFIG_DEBUG_KMEMLEAK, the file
+# below exists); a no-op on the distribution kernels.  Called in teardown
+# once everything that used the devices is gone (domU destroyed, daemons
+# stopped, test programs ended) but before rmmod: a leaked object's
+# backtrace names our module only while the module is loaded.  Two scans
+# (kmemleak's advice against transient false positives), then every
+# unreferenced object whose backtrace has a frame in a grant module fails
+# the run; other leaks (the kernel's own, at boot, ...) are information.
+# Full report: dom0/kmemleak.txt.
+KMEMLEAK=/sys/kernel/debug/kmemleak
+check_kmemleak() {
+	local rep=$D0/kmemleak.txt i n ours diag=()
+	[ -e "$KMEMLEAK" ] || return 0
+	for i in 1 2; do
+		sleep 6	# older than kmemleak's minimum age (5 s)
+		if ! step "kmemleak scan $i" 600 sh -c "echo scan > $KMEMLEAK"; then
+			tap_result "$TEARDOWN" fail "dom0: kmemleak: no leak in the grant modules" \
+				"echo scan > $KMEMLEAK failed: kmemleak disabled? (see dmesg)"
+			return
+		fi
+	done
+	cat "$KMEMLEAK" > "$rep" 2>&1
+	n=$(grep -c '^unreferenced object' "$rep")
+	# One line per leaked object with a frame in xen_gntcore/dev/alloc:
+	# the object line, then its frames in our modules.
+	ours=$(awk '
+		/^unreferenced object/ { obj = $0; sub(/:$/, "", obj); hit = ""; next }
+		/\[xen_gnt(core|dev|alloc)\]/ {
+			f = $0; sub(/^ *\[<[0-9a-f]+>\] */, "", f)
+			if (hit == "") { print obj; hit = 1 }
+			print "    " f
+		}' "$rep")
+	if [ -z "$ours" ]; then
+		tap_result "$TEARDOWN" ok "dom0: kmemleak: no leak in the grant modules" \
+			"$n unreferenced object(s) elsewhere in the kernel, see dom0/kmemleak.txt"
+		say "kmemleak: no leak in the grant modules; $n other unreferenced object(s) (dom0/kmemleak.txt)"
+	else
+		while IFS= read -r i; do diag+=("$i"); done <<<"$(head -n 40 <<<"$ours")"
+		tap_result "$TEARDOWN" fail "dom0: kmemleak: no leak in the grant modules" "${diag[@]}"
+		say "FAIL: kmemleak: leaked objects allocated by the grant modules (dom0/kmemleak.txt)"
+	fi
+}
+
 stop_daemon() { # NAME PID
 	local end=$((SECONDS + 30))
 	[ -n "$2" ] || return 0
@@ -682,6 +726,7 @@ teardown() {
 	else
 		tap_result "$TEARDOWN" skip "dom0: leak counters zero (in-tree modules have none)"
 	fi
+	check_kmemleak	# debug kernels only
 	for m in $(grant_modules | tr ' ' '\n' | tac); do
 		[ -d "/sys/module/${m//-/_}" ] || continue
 		if step "rmmod $m" 60 rmmod "$m"; then

@@ -8,6 +8,8 @@
 # From the kernel command line (passed to init as environment):
 #   xenvm_init=PATH     dom0-init.sh on the host
 #   xenvm_results=PATH  this kernel's result folder on the host
+#   xenvm_moddir=PATH   optional: the kernel's module tree on the host, when
+#                       it is not /lib/modules/<release> there
 
 /bin/busybox --install -s /bin
 export PATH=/bin
@@ -37,6 +39,19 @@ until mount -t 9p -o "$opts,ro,cache=loose" hostroot $R 2>/dev/null; do
 	[ $i -gt 50 ] && fatal "cannot mount the host root over 9p"
 	sleep 0.1
 done
+
+# A kernel not installed on the host (run.sh KERNEL_ROOT=, e.g. the debug
+# kernel of make check-debug): its module tree, xenvm_moddir= on the command
+# line, appears at /lib/modules/<release> for modprobe in dom0.  tmpfs over
+# /lib/modules (read-only 9p: no mount point to make there), then a bind.
+if [ -n "$xenvm_moddir" ]; then
+	[ -d "$R$xenvm_moddir" ] || fatal "no module tree at '$xenvm_moddir'"
+	mkdir -p /kmods && mount -o bind "$R$xenvm_moddir" /kmods &&
+		mount -t tmpfs -o mode=0755 tmpfs $R/lib/modules &&
+		mkdir -p "$R/lib/modules/$(uname -r)" &&
+		mount -o bind /kmods "$R/lib/modules/$(uname -r)" ||
+		fatal "cannot mount the module tree '$xenvm_moddir'"
+fi
 
 mount -t proc proc $R/proc
 mount -t sysfs sysfs $R/sys

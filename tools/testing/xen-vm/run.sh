@@ -28,6 +28,9 @@
 #   PVH            experimental, MODE=check: 1 gives the CPU SVM+NPT and
 #                  also runs the domU tests in a PVH domU (skipped if it
 #                  never boots); 0 (default): neither
+#   KERNEL_ROOT    boot a kernel not installed on the host (make check-debug):
+#                  DIR/boot/vmlinuz-K, DIR/lib/modules/K and its build/ stand
+#                  for /boot/vmlinuz-K, /lib/modules/K and /lib/modules/K/build
 set -euo pipefail
 
 VMDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -36,7 +39,7 @@ REPO=$(cd "$VMDIR/../../.." && pwd)
 . "$VMDIR/lib.sh"
 
 usage() {
-	sed -n '3,27p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '3,33p' "$0" | sed 's/^# \{0,1\}//'
 	exit "${1:-0}"
 }
 for arg in "$@"; do
@@ -44,7 +47,7 @@ for arg in "$@"; do
 	-h|--help) usage ;;
 	KVERS=*|MODULES=*|MODE=*|OUT=*|BENCH_CMD=*|BENCH_TIMEOUT=*|TEST_TIMEOUT=*|\
 	BOOT_TIMEOUT=*|VCHAN_BYTES=*|SELFTESTS_DIR=*|ALLOW_NO_SELFTESTS=*|VM_SMP=*|DOM0_UP_LIMIT=*|\
-	PVH=*|FUZZ_BIN=*|FUZZ_SECONDS=*|FUZZ_SEED=*)
+	PVH=*|FUZZ_BIN=*|FUZZ_SECONDS=*|FUZZ_SEED=*|KERNEL_ROOT=*)
 		export "${arg?}" ;;
 	*) echo "run.sh: unknown argument '$arg'" >&2; usage 2 ;;
 	esac
@@ -83,6 +86,11 @@ if [ -z "${VM_SMP:-}" ]; then
 	if [ "$(cut -d. -f1 /proc/loadavg)" -ge "$(nproc)" ]; then VM_SMP=1; fi
 fi
 XEN_GZ=/boot/xen-4.17-amd64.gz
+# Where the kernels' images and module trees are: the host's own (empty),
+# or a private tree with KERNEL_ROOT (paths below read "$KROOT/boot/...").
+KROOT=${KERNEL_ROOT:-}
+KROOT=${KROOT%/}
+if [ -n "$KROOT" ] && [[ "$KROOT" != /* ]]; then KROOT=$PWD/$KROOT; fi
 DOMU_BINS="$XENBIN/vchan-socket-proxy /usr/bin/xenstore"
 
 case $MODE in check|demo|bench|fuzz) ;; *) echo "run.sh: MODE must be check, demo, bench or fuzz" >&2; exit 2 ;; esac
@@ -136,9 +144,9 @@ fi
 
 if [ -z "${KVERS:-}" ]; then
 	KVERS=""
-	for f in /boot/vmlinuz-*; do
-		k=${f#/boot/vmlinuz-}
-		[ -d "/lib/modules/$k/build" ] && KVERS+="$k "
+	for f in "$KROOT"/boot/vmlinuz-*; do
+		k=${f#"$KROOT"/boot/vmlinuz-}
+		[ -d "$KROOT/lib/modules/$k/build" ] && KVERS+="$k "
 	done
 	KVERS=$(tr ' ' '\n' <<<"$KVERS" | sed '/^$/d' | sort -V | tr '\n' ' ')
 	# demo: the newest kernel only
@@ -148,12 +156,12 @@ elif [ "$MODE" = demo ]; then
 fi
 KVERS=$(echo $KVERS)
 if [ -z "$KVERS" ]; then
-	echo "run.sh: no kernel with both /boot/vmlinuz-K and /lib/modules/K/build" >&2
+	echo "run.sh: no kernel with both $KROOT/boot/vmlinuz-K and $KROOT/lib/modules/K/build" >&2
 	exit 2
 fi
 for k in $KVERS; do
-	if [ ! -f "/boot/vmlinuz-$k" ] || [ ! -d "/lib/modules/$k" ]; then
-		echo "run.sh: kernel $k: /boot/vmlinuz-$k or /lib/modules/$k missing" >&2
+	if [ ! -f "$KROOT/boot/vmlinuz-$k" ] || [ ! -d "$KROOT/lib/modules/$k" ]; then
+		echo "run.sh: kernel $k: $KROOT/boot/vmlinuz-$k or $KROOT/lib/modules/$k missing" >&2
 		exit 2
 	fi
 done
@@ -248,11 +256,11 @@ resolve_mods() {
 		if [ -f "$m" ]; then
 			for d in $(modinfo -F depends "$m" | tr ',' ' '); do
 				case $d in xen_gntcore|xen_gntdev|xen_gntalloc) continue ;; esac
-				modprobe -S "$k" --show-depends "$d" | awk '$1 == "insmod" { print $2 }'
+				modprobe ${KROOT:+-d "$KROOT"} -S "$k" --show-depends "$d" | awk '$1 == "insmod" { print $2 }'
 			done
 			echo "$m"
 		else
-			modprobe -S "$k" --show-depends "$m" | awk '$1 == "insmod" { print $2 }'
+			modprobe ${KROOT:+-d "$KROOT"} -S "$k" --show-depends "$m" | awk '$1 == "insmod" { print $2 }'
 		fi
 	done | awk '!seen[$0]++'
 }
@@ -343,11 +351,11 @@ extract_vmlinux() {
 
 build_domu_kernel() { # K
 	local k=$1 out=$CACHE/$1/vmlinux.gz
-	if [ -f "$out" ] && [ "$out" -nt "/boot/vmlinuz-$k" ]; then
+	if [ -f "$out" ] && [ "$out" -nt "$KROOT/boot/vmlinuz-$k" ]; then
 		return 0
 	fi
-	extract_vmlinux "/boot/vmlinuz-$k" "$CACHE/$k/vmlinux.$$" || {
-		echo "cannot extract the ELF kernel from /boot/vmlinuz-$k"
+	extract_vmlinux "$KROOT/boot/vmlinuz-$k" "$CACHE/$k/vmlinux.$$" || {
+		echo "cannot extract the ELF kernel from $KROOT/boot/vmlinuz-$k"
 		return 1
 	}
 	gzip -1 < "$CACHE/$k/vmlinux.$$" > "$CACHE/$k/vmlinux.gz.$$"
@@ -369,7 +377,7 @@ build_domu_initrd() { # K INPUTS
 		done
 	else
 		for m in xen-gntdev xen-gntalloc; do
-			f=$( (ls "/lib/modules/$k/kernel/drivers/xen/$m".ko* 2>/dev/null || true) | head -n1)
+			f=$( (ls "$KROOT/lib/modules/$k/kernel/drivers/xen/$m".ko* 2>/dev/null || true) | head -n1)
 			[ -n "$f" ] || { echo "no $m module for $k"; return 1; }
 			grant+=("$f")
 		done
@@ -451,7 +459,8 @@ run_kernel() { # K
 
 	say "[$short] preparing images for $k ($MODULES modules)"
 	if [ "$MODULES" = ours ]; then
-		if ! make -C "$REPO" KVER="$k" OUT="$REPO/out" stage > "$kout/stage.log" 2>&1; then
+		if ! make -C "$REPO" KVER="$k" KDIR="$KROOT/lib/modules/$k/build" OUT="$REPO/out" \
+			stage > "$kout/stage.log" 2>&1; then
 			problems+=("'make KVER=$k stage' failed, see $kout/stage.log")
 		else
 			for m in xen-gntcore xen-gntdev xen-gntalloc; do
@@ -497,6 +506,7 @@ run_kernel() { # K
 
 		dom0_args="console=hvc0 earlyprintk=xen panic=-1 loglevel=5"
 		dom0_args+=" xenvm_init=$in/dom0-init.sh xenvm_results=$kout"
+		[ -n "$KROOT" ] && dom0_args+=" xenvm_moddir=$KROOT/lib/modules/$k"
 		smp=$VM_SMP
 		for attempt in 1 2; do
 			say "[$short] booting Xen+dom0 with $smp CPUs (limit $boot_timeout s) ..."
@@ -509,7 +519,7 @@ run_kernel() { # K
 				-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
 				-kernel "$XEN_BIN" \
 				-append "console=com1 com1=115200 dom0_mem=512M,max:512M" \
-				-initrd "/boot/vmlinuz-$k $dom0_args,$DOM0_INITRD" \
+				-initrd "$KROOT/boot/vmlinuz-$k $dom0_args,$DOM0_INITRD" \
 				-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap,id=hostroot \
 				-virtfs "local,path=$kout,mount_tag=results,security_model=none,multidevs=remap,id=results" \
 				< /dev/null > "$kout/qemu.log" 2>&1 &

@@ -10,7 +10,7 @@ XEN_VM_DIR := $(patsubst %/,%,$(dir $(lastword $(MAKEFILE_LIST))))
 XEN_VM_OUT ?= $(if $(OUT),$(OUT),$(CURDIR)/out)/vm
 XEN_VM_RUN = bash $(XEN_VM_DIR)/run.sh OUT=$(XEN_VM_OUT)
 
-.PHONY: vm-deps check check-intree demo vm-bench
+.PHONY: vm-deps check check-intree check-debug demo vm-bench
 
 vm-deps:
 	@bash $(XEN_VM_DIR)/install-deps.sh
@@ -23,6 +23,18 @@ check: vm-deps
 # The same suites on the kernel's own xen-gntdev/xen-gntalloc.
 check-intree: vm-deps
 	$(XEN_VM_RUN) MODE=check MODULES=intree
+
+# The VM suites and the short fuzz with our modules on a debug kernel
+# (lockdep, atomic-sleep and list checks, KFENCE, kmemleak) built from
+# linux-source-6.12 into .cache/debug-kernel and reused while its inputs are
+# unchanged (tools/testing/debug-kernel/build.sh). Nothing is installed on
+# the host. Results: $(OUT)/check-debug (default out/check-debug).
+check-debug: vm-deps
+	@bash tools/testing/apt-install.sh linux-source-6.12 xz-utils flex bison bc libelf-dev libssl-dev
+	@k=$$(bash tools/testing/debug-kernel/build.sh) || exit 1; \
+	eval "$$(echo "$$k" | tail -n 1)"; \
+	HOST_TESTS=0 KERNEL_ROOT="$$KERNEL_ROOT" KVERS="$$KVER" \
+		OUT=$(if $(OUT),$(OUT),$(CURDIR)/out)/check-debug bash tools/testing/check.sh
 
 # One boot, our modules, vchan transfers both ways with checksums.
 demo: vm-deps

@@ -572,7 +572,8 @@ static int gntalloc_release(struct inode *inode, struct file *filp)
 	while ((n = rb_first(&gf->chunks))) {
 		c = rb_entry(n, struct gntalloc_chunk, node);
 		freed = false;
-		for (i = 0; i < c->count && !freed; i++) {
+		/* !freed first: once it is freed, @c is gone. */
+		for (i = 0; !freed && i < c->count; i++) {
 			if (c->pages[i].allocated)
 				freed = gntalloc_dealloc_page(gf, c,
 							      &c->pages[i]);

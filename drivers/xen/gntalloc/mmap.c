@@ -118,9 +118,42 @@ static const struct vm_operations_struct gntalloc_vm_ops = {
 #define GNTALLOC_INSERT_BATCH 64
 
 /*
+ * Insert @n pages that share one page table (they do not cross a PMD
+ * boundary) at @addr.
+ *
+ * In a Xen PV domain every PTE write is a trapped write that Xen
+ * emulates, unless it is made in lazy MMU mode, where the writes are
+ * queued and issued as one multicall when the mode is left. The mode
+ * must not be entered around anything that can allocate page tables or
+ * sleep in reclaim (it does not nest on every kernel we support), so the
+ * first page goes in alone: that call allocates the page table if it is
+ * missing. For the others vm_insert_pages() then only locks the page
+ * table and writes PTEs. Elsewhere (HVM, PVH, bare metal) the mode costs
+ * nothing.
+ */
+static int gntalloc_insert_batch(struct vm_area_struct *vma,
+				 unsigned long addr, struct page **pages,
+				 unsigned long n)
+{
+	unsigned long left = 1;
+	int ret;
+
+	ret = vm_insert_pages(vma, addr, pages, &left);
+	if (ret || n == 1)
+		return ret;
+
+	left = n - 1;
+	arch_enter_lazy_mmu_mode();
+	ret = vm_insert_pages(vma, addr + PAGE_SIZE, pages + 1, &left);
+	arch_leave_lazy_mmu_mode();
+	return ret;
+}
+
+/*
  * Must hold gf->lock. Insert the pages of an allocated range into @vma,
- * in batches: vm_insert_pages() walks the page tables and takes the PTE
- * lock once per batch, not once per page.
+ * in batches that each stay within one page table: vm_insert_pages()
+ * then walks the page tables and takes the PTE lock once per batch, not
+ * once per page, and the PTE writes can be batched too.
  */
 static int gntalloc_insert_range(struct gntalloc_file *gf,
 				 struct vm_area_struct *vma)
@@ -128,24 +161,25 @@ static int gntalloc_insert_range(struct gntalloc_file *gf,
 	struct page *batch[GNTALLOC_INSERT_BATCH];
 	unsigned long count = vma_pages(vma), addr = vma->vm_start;
 	struct gntalloc_chunk *c = NULL;
-	unsigned long i = 0, j, n, left;
+	unsigned long i = 0, j, n;
 	struct gntalloc_page *p;
 	int ret;
 
 	lockdep_assert_held(&gf->lock);
 	while (i < count) {
-		n = min_t(unsigned long, count - i, GNTALLOC_INSERT_BATCH);
+		n = min3(count - i, (unsigned long)GNTALLOC_INSERT_BATCH,
+			 (pmd_addr_end(addr, vma->vm_end) - addr) >> PAGE_SHIFT);
 		for (j = 0; j < n; j++) {
 			p = gntalloc_lookup(gf, vma->vm_pgoff + i + j, &c);
 			batch[j] = p->gp.page;
 		}
-		left = n;
-		ret = vm_insert_pages(vma, addr, batch, &left);
+		/*
+		 * All pages or an error: vm_insert_pages() leaves pages out
+		 * only when it fails.
+		 */
+		ret = gntalloc_insert_batch(vma, addr, batch, n);
 		if (ret)
 			return ret;
-		/* All or an error: a short count would be a kernel bug. */
-		if (WARN_ON_ONCE(left))
-			return -EFAULT;
 		i += n;
 		addr += n << PAGE_SHIFT;
 	}

@@ -131,9 +131,8 @@ static const struct vm_operations_struct gntalloc_vm_ops = {
  * table and writes PTEs. Elsewhere (HVM, PVH, bare metal) the mode costs
  * nothing.
  */
-static int gntalloc_insert_batch(struct vm_area_struct *vma,
-				 unsigned long addr, struct page **pages,
-				 unsigned long n)
+static int gntalloc_insert_batch(struct vm_area_struct *vma, unsigned long addr,
+				 struct page **pages, unsigned long n)
 {
 	unsigned long left = 1;
 	int ret;
@@ -161,14 +160,15 @@ static int gntalloc_insert_range(struct gntalloc_file *gf,
 	struct page *batch[GNTALLOC_INSERT_BATCH];
 	unsigned long count = vma_pages(vma), addr = vma->vm_start;
 	struct gntalloc_chunk *c = NULL;
-	unsigned long i = 0, j, n;
+	unsigned long i = 0, j, n, span;
 	struct gntalloc_page *p;
 	int ret;
 
 	lockdep_assert_held(&gf->lock);
 	while (i < count) {
-		n = min3(count - i, (unsigned long)GNTALLOC_INSERT_BATCH,
-			 (pmd_addr_end(addr, vma->vm_end) - addr) >> PAGE_SHIFT);
+		/* Up to the end of the page table, or of the VMA. */
+		span = (pmd_addr_end(addr, vma->vm_end) - addr) >> PAGE_SHIFT;
+		n = min3(count - i, (unsigned long)GNTALLOC_INSERT_BATCH, span);
 		for (j = 0; j < n; j++) {
 			p = gntalloc_lookup(gf, vma->vm_pgoff + i + j, &c);
 			batch[j] = p->gp.page;

@@ -10,7 +10,11 @@
  * straddles two hypercalls, so its status is final once its batch is done.
  * Pages written by Xen are marked dirty, each one, as they are unpinned.
  *
- * Everything here lives for one ioctl call; no locks are needed.
+ * The working memory of a call lives for that call, except that calls of
+ * up to GNTDEV_COPY_SMALL segments use the file's own, kept between
+ * calls: whichever such call holds the file's copy_lock uses it, and one
+ * that finds it held allocates its own (never waits). Nothing else is
+ * shared.
  */
 #include <linux/compat.h>
 #include <linux/mm.h>
@@ -27,25 +31,37 @@
 #define GNTDEV_COPY_BATCH 512
 /* Segments read from user space at a time. */
 #define GNTDEV_COPY_CHUNK 128
+/* Calls of up to this many segments can use the file's working memory. */
+#define GNTDEV_COPY_SMALL 16
 
+/* The arrays live in one allocation, @mem, sized for the call. */
 struct gntdev_copy_batch {
+	void *mem;
+	struct gntdev_grant_copy_segment *segs; /* a chunk read from user */
 	struct gnttab_copy *ops;
 	unsigned int *op_seg; /* segment (chunk index) of each op */
 	struct page **pages; /* pinned local pages */
 	bool *page_written; /* ... and whether Xen writes them */
+	bool shared; /* @mem is the file's (its copy_lock is held) */
 	unsigned int nr_ops;
 	unsigned int nr_pages;
 	unsigned int cap;
 	unsigned long last_addr; /* user page of pages[nr_pages - 1] */
 };
 
+/* Unpin runs of pages alike in whether Xen wrote them, a call per run. */
 static void gntdev_copy_unpin(struct gntdev_copy_batch *b)
 {
-	unsigned int i;
+	unsigned int i, j;
+	bool w;
 
-	for (i = 0; i < b->nr_pages; i++)
-		unpin_user_pages_dirty_lock(&b->pages[i], 1,
+	for (i = 0; i < b->nr_pages; i = j) {
+		w = b->page_written[i];
+		for (j = i + 1; j < b->nr_pages && b->page_written[j] == w; j++)
+			;
+		unpin_user_pages_dirty_lock(&b->pages[i], j - i,
 					    b->page_written[i]);
+	}
 	b->nr_pages = 0;
 }
 
@@ -185,28 +201,73 @@ static int gntdev_copy_add_seg(struct gntdev_copy_batch *b,
 	return 0;
 }
 
-static int gntdev_copy_alloc(struct gntdev_copy_batch *b, unsigned int count)
+/*
+ * The arrays of @b for calls of @count segments, in one block laid out by
+ * decreasing alignment: placed in @mem unless it is NULL. Each segment
+ * needs at most two ops; every size is bounded by the caps.
+ * Return: the size of the block.
+ */
+static size_t gntdev_copy_layout(struct gntdev_copy_batch *b,
+				 unsigned int count, void *mem)
 {
-	/* Each segment needs at most two ops. */
+	size_t segs, ops, pages, op_seg;
+
 	b->cap = clamp_t(unsigned long, 2UL * count, 2, GNTDEV_COPY_BATCH);
-	b->ops = kvmalloc_array(b->cap, sizeof(*b->ops), GFP_KERNEL);
-	b->op_seg = kvmalloc_array(b->cap, sizeof(*b->op_seg), GFP_KERNEL);
-	b->pages = kvmalloc_array(b->cap, sizeof(*b->pages), GFP_KERNEL);
-	b->page_written =
-		kvmalloc_array(b->cap, sizeof(*b->page_written), GFP_KERNEL);
-	b->nr_ops = 0;
-	b->nr_pages = 0;
-	if (!b->ops || !b->op_seg || !b->pages || !b->page_written)
+	segs = min(count, GNTDEV_COPY_CHUNK) * sizeof(*b->segs);
+	ops = b->cap * sizeof(*b->ops);
+	pages = b->cap * sizeof(*b->pages);
+	op_seg = b->cap * sizeof(*b->op_seg);
+	if (mem) {
+		b->mem = mem;
+		b->segs = mem;
+		b->ops = mem + segs;
+		b->pages = mem + segs + ops;
+		b->op_seg = mem + segs + ops + pages;
+		b->page_written = mem + segs + ops + pages + op_seg;
+		b->nr_ops = 0;
+		b->nr_pages = 0;
+	}
+	return segs + ops + pages + op_seg + b->cap * sizeof(*b->page_written);
+}
+
+/*
+ * Set up @b for a call of @count segments: on the file's working memory
+ * if the call is small and that memory is free, else on its own.
+ * Return: 0 or -ENOMEM.
+ */
+static int gntdev_copy_alloc(struct gntdev_priv *priv,
+			     struct gntdev_copy_batch *b, unsigned int count)
+{
+	size_t size;
+	void *mem;
+
+	if (count <= GNTDEV_COPY_SMALL && mutex_trylock(&priv->copy_lock)) {
+		size = gntdev_copy_layout(b, GNTDEV_COPY_SMALL, NULL);
+		if (!priv->copy_mem)
+			priv->copy_mem = kvmalloc(size, GFP_KERNEL);
+		if (!priv->copy_mem) {
+			mutex_unlock(&priv->copy_lock);
+			return -ENOMEM;
+		}
+		gntdev_copy_layout(b, GNTDEV_COPY_SMALL, priv->copy_mem);
+		b->shared = true;
+		return 0;
+	}
+	mem = kvmalloc(gntdev_copy_layout(b, count, NULL), GFP_KERNEL);
+	if (!mem)
 		return -ENOMEM;
+	gntdev_copy_layout(b, count, mem);
+	b->shared = false;
 	return 0;
 }
 
-static void gntdev_copy_free(struct gntdev_copy_batch *b)
+static void gntdev_copy_free(struct gntdev_priv *priv,
+			     struct gntdev_copy_batch *b)
 {
-	kvfree(b->ops);
-	kvfree(b->op_seg);
-	kvfree(b->pages);
-	kvfree(b->page_written);
+	if (b->shared)
+		mutex_unlock(&priv->copy_lock);
+	else
+		kvfree(b->mem);
 }
 
 /* Write back the statuses of segments [0, n) of the chunk. */
@@ -224,6 +285,7 @@ static int gntdev_copy_put_status(struct gntdev_grant_copy_segment __user *useg,
 
 /**
  * gntdev_ioctl_grant_copy() - IOCTL_GNTDEV_GRANT_COPY
+ * @priv:   the file
  * @arg:    user pointer to struct ioctl_gntdev_grant_copy (or its i386
  *          layout when @compat)
  * @compat: called from a 32-bit process
@@ -232,11 +294,12 @@ static int gntdev_copy_put_status(struct gntdev_grant_copy_segment __user *useg,
  * -EINVAL for a malformed segment, -EFAULT for bad user memory, -EINTR if
  * killed. Statuses of segments processed before an error are written.
  */
-long gntdev_ioctl_grant_copy(void __user *arg, bool compat)
+long gntdev_ioctl_grant_copy(struct gntdev_priv *priv, void __user *arg,
+			     bool compat)
 {
 	struct gntdev_grant_copy_segment __user *useg;
 	struct gntdev_grant_copy_segment *segs;
-	struct gntdev_copy_batch b = {};
+	struct gntdev_copy_batch b;
 	unsigned int count, done = 0;
 	long ret;
 
@@ -267,13 +330,10 @@ long gntdev_ioctl_grant_copy(void __user *arg, bool compat)
 	if (!count)
 		return 0;
 
-	segs = kmalloc_array(min(count, GNTDEV_COPY_CHUNK), sizeof(*segs),
-			     GFP_KERNEL);
-	ret = gntdev_copy_alloc(&b, count);
-	if (!segs || ret) {
-		ret = -ENOMEM;
-		goto out;
-	}
+	ret = gntdev_copy_alloc(priv, &b, count);
+	if (ret)
+		return ret;
+	segs = b.segs;
 
 	while (done < count) {
 		unsigned int n = min(count - done, GNTDEV_COPY_CHUNK), i;
@@ -302,9 +362,7 @@ long gntdev_ioctl_grant_copy(void __user *arg, bool compat)
 			break;
 		done += n;
 	}
-out:
 	gntdev_copy_unpin(&b);
-	gntdev_copy_free(&b);
-	kfree(segs);
+	gntdev_copy_free(priv, &b);
 	return ret;
 }

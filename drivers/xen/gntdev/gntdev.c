@@ -182,6 +182,7 @@ static int gntdev_open(struct inode *inode, struct file *file)
 	if (!priv)
 		return -ENOMEM;
 	mutex_init(&priv->lock);
+	mutex_init(&priv->copy_lock);
 	priv->maps = RB_ROOT;
 	priv->max_grants = ULONG_MAX;
 	file->private_data = priv;
@@ -197,6 +198,8 @@ static int gntdev_release(struct inode *inode, struct file *file)
 	/* No VMA refers to the file any more: nothing else can reach priv. */
 	rbtree_postorder_for_each_entry_safe(map, next, &priv->maps, node)
 		gntdev_put_map(map);
+	mutex_destroy(&priv->copy_lock);
+	kvfree(priv->copy_mem);
 	kfree(priv);
 	gntcore_stat_dec(&gntdev_stats, GNTCORE_STAT_LIVE_OBJECTS);
 	return 0;
@@ -406,7 +409,7 @@ static long gntdev_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case IOCTL_GNTDEV_SET_UNMAP_NOTIFY:
 		return gntdev_ioctl_set_unmap_notify(priv, ptr);
 	case IOCTL_GNTDEV_GRANT_COPY:
-		return gntdev_ioctl_grant_copy(ptr, false);
+		return gntdev_ioctl_grant_copy(priv, ptr, false);
 	default:
 		return -ENOIOCTLCMD;
 	}
@@ -431,7 +434,8 @@ static long gntdev_compat_ioctl(struct file *file, unsigned int cmd,
 {
 	switch (cmd) {
 	case COMPAT_IOCTL_GNTDEV_GRANT_COPY:
-		return gntdev_ioctl_grant_copy(compat_ptr(arg), true);
+		return gntdev_ioctl_grant_copy(file->private_data,
+					       compat_ptr(arg), true);
 	case IOCTL_GNTDEV_GRANT_COPY:
 		return -ENOIOCTLCMD;
 	default:

@@ -24,6 +24,9 @@
  * @next_index: every index from here on is free (allocation hint)
  * @nr_grants:  grants reserved by MAP_GRANT_REF and not yet released
  * @max_grants: cap on @nr_grants (SET_MAX_GRANTS)
+ * @copy_lock:  held by the GRANT_COPY call that uses @copy_mem
+ * @copy_mem:   working memory of GRANT_COPY calls of a few segments,
+ *              allocated by the first such call, kept until release
  */
 struct gntdev_priv {
 	struct mutex lock; /* see above */
@@ -31,6 +34,8 @@ struct gntdev_priv {
 	unsigned long next_index;
 	unsigned long nr_grants;
 	unsigned long max_grants;
+	struct mutex copy_lock; /* see above */
+	void *copy_mem;
 };
 
 /**
@@ -91,7 +96,8 @@ struct gntdev_map *gntdev_find_map(struct gntdev_priv *priv,
 int gntdev_mmap(struct file *file, struct vm_area_struct *vma);
 struct gntdev_map *gntdev_vma_to_map(struct vm_area_struct *vma,
 				     struct file *file);
-long gntdev_ioctl_grant_copy(void __user *arg, bool compat);
+long gntdev_ioctl_grant_copy(struct gntdev_priv *priv, void __user *arg,
+			     bool compat);
 
 /* Per-call cap on MAP_GRANT_REF (module parameter "limit"). */
 extern unsigned int gntdev_limit;

@@ -92,6 +92,7 @@ help:
 	@echo "                         KFENCE, kmemleak) built once into .cache/debug-kernel"
 	@echo "  make demo              boot Xen+dom0+domU and move data over vchan through our modules"
 	@echo "  make bench             benchmarks: ours vs in-tree in the same boot"
+	@echo "  make bench-profile     perf in dom0 around one round (BENCH_PROFILE=alloc_cycle_1024)"
 	@echo "  make fuzz              seeded fuzzer of both devices in dom0 and a domU (DURATION=60 SEED=...)"
 	@echo "  make abi-check         assert our uapi headers match the system's, byte for byte"
 	@echo "  make style             checkpatch and clang-format"

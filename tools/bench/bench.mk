@@ -7,6 +7,7 @@
 #   make bench [KVERS="6.12.117+deb12-amd64"] [BENCH_ROUNDS=3]
 #              [BENCH_ARGS="--reps 3 --sample-ms 100"] [BENCH_OUT=out/bench]
 #   make bench-report     redo the table, JSON and plot from the last runs
+#   make bench-profile [BENCH_PROFILE=alloc_cycle_1024]   perf in dom0
 #   make bench-bin        only build gntbench
 #   make bench-deps       install what the report needs (gnuplot, python3)
 
@@ -28,7 +29,7 @@ BENCH_BIN := $(BENCH_OUT)/bin/gntbench
 BENCH_SRC := $(TOP)/tools/bench/gntbench.c
 BENCH_HDRS := $(TOP)/include/uapi/xen/gntdev.h $(TOP)/include/uapi/xen/gntalloc.h
 
-.PHONY: bench bench-bin bench-report bench-deps
+.PHONY: bench bench-bin bench-report bench-deps bench-profile
 
 # Static, so that it runs anywhere; dynamic if the static libc is missing
 # (dom0 runs on the host's own root file system, so either works there).
@@ -59,6 +60,22 @@ bench: $(BENCH_BIN)
 
 bench-report:
 	python3 $(TOP)/tools/bench/report.py $(BENCH_OUT)/vm --out $(BENCH_OUT)
+
+# Where the time goes: one round of the workloads BENCH_PROFILE selects
+# (gntbench --only syntax), each set's run under perf in dom0. Writes
+# $(BENCH_OUT)/profile/<kernel>/bench/r1-<set>.perf.txt and
+# .perf-children.txt; the timings of such a run are not comparable.
+BENCH_PROFILE ?= alloc_cycle_1024
+bench-profile: $(BENCH_BIN)
+	@rm -rf $(BENCH_OUT)/profile
+	@rc=0; \
+	bash $(BENCH_RUNNER) MODE=bench MODULES=ours \
+		OUT=$(BENCH_OUT)/profile BENCH_TIMEOUT=$(BENCH_TIMEOUT) \
+		$(if $(KVERS),KVERS="$(KVERS)") $(BENCH_VM_ARGS) \
+		BENCH_CMD='$(TOP)/tools/bench/run-in-dom0.sh --rounds 1 --perf --bench $(BENCH_BIN) $(BENCH_DOM0_ARGS) "$$BENCH_OUT" -- $(BENCH_ARGS) --only $(BENCH_PROFILE)' \
+		|| rc=$$?; \
+	ls $(BENCH_OUT)/profile/*/bench/*.perf*.txt 2>/dev/null; \
+	exit $$rc
 
 bench-deps:
 	bash $(TOP)/tools/bench/install-deps.sh

@@ -17,6 +17,11 @@
 #   --bench PATH    the gntbench binary (default <repo>/out/bench/bin/gntbench)
 #   --limit N       gntalloc page limit written for both sets (default 65536)
 #   --run-timeout S limit per gntbench run (default 600)
+#   --perf          profile each run: perf record (cpu-clock, call graphs)
+#                   around gntbench, then r<round>-<set>.perf.txt (self
+#                   time per symbol, with callers) and .perf-children.txt
+#                   (time per symbol with its callees); the times measured
+#                   under perf are not comparable with a plain run
 #   -- ARGS...      passed to gntbench (e.g. --reps 5 --only map_cycle)
 #
 # OUTDIR receives r<round>-<set>.json and .txt per run, the debugfs stats
@@ -39,6 +44,7 @@ LIMIT=65536
 RUN_TIMEOUT=600
 EXTRA=()
 OUTDIR=
+PERF=0
 
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -48,8 +54,9 @@ while [ $# -gt 0 ]; do
 	--bench) BENCH=$2; shift 2 ;;
 	--limit) LIMIT=$2; shift 2 ;;
 	--run-timeout) RUN_TIMEOUT=$2; shift 2 ;;
+	--perf) PERF=1; shift ;;
 	--) shift; EXTRA=("$@"); break ;;
-	-h|--help) sed -n '4,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '4,32p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	-*) echo "run-in-dom0: unknown option $1" >&2; exit 2 ;;
 	*) [ -z "$OUTDIR" ] || { echo "run-in-dom0: one OUTDIR only" >&2; exit 2; }
 	   OUTDIR=$1; shift ;;
@@ -73,6 +80,10 @@ for s in $SETS; do
 	case $s in ours|intree) ;; *) echo "run-in-dom0: unknown set '$s'" >&2; exit 2 ;; esac
 done
 [ -x "$BENCH" ] || { echo "run-in-dom0: no gntbench at $BENCH" >&2; exit 2; }
+if [ "$PERF" = 1 ] && ! perf --version >/dev/null 2>&1; then
+	echo "run-in-dom0: --perf needs perf (Debian package linux-perf)" >&2
+	exit 2
+fi
 mkdir -p "$OUTDIR" || exit 2
 
 log() { echo "$(date +%T) run-in-dom0: $*"; }
@@ -227,9 +238,18 @@ for r in $(seq 1 "$ROUNDS"); do
 		log "round $r: $s loaded in $((SECONDS - t0)) s"
 		base=$OUTDIR/r$r-$s
 		t0=$SECONDS
-		timeout -k 10 "$RUN_TIMEOUT" "$BENCH" --json "$base.json" "${EXTRA[@]}" \
+		prof=()
+		[ "$PERF" = 1 ] && prof=(perf record -q -e cpu-clock -g -o "$base.perf.data" --)
+		timeout -k 10 "$RUN_TIMEOUT" "${prof[@]}" "$BENCH" --json "$base.json" "${EXTRA[@]}" \
 			> "$base.txt" 2>&1
 		rc=$?
+		if [ "$PERF" = 1 ]; then
+			perf report -i "$base.perf.data" --no-children --sort sym --stdio \
+				> "$base.perf.txt" 2>/dev/null
+			perf report -i "$base.perf.data" --children --sort sym --stdio -g none \
+				> "$base.perf-children.txt" 2>/dev/null
+			rm -f "$base.perf.data"
+		fi
 		echo "# exit $rc after $((SECONDS - t0)) s" >> "$base.txt"
 		log "round $r $s: exit $rc in $((SECONDS - t0)) s"
 		if [ $rc != 0 ]; then

@@ -84,6 +84,7 @@ if [ "$PERF" = 1 ] && ! perf --version >/dev/null 2>&1; then
 	echo "run-in-dom0: --perf needs perf (Debian package linux-perf)" >&2
 	exit 2
 fi
+PERF_DATA=${TMPDIR:-/tmp}/gntbench.perf.data
 mkdir -p "$OUTDIR" || exit 2
 
 log() { echo "$(date +%T) run-in-dom0: $*"; }
@@ -238,17 +239,20 @@ for r in $(seq 1 "$ROUNDS"); do
 		log "round $r: $s loaded in $((SECONDS - t0)) s"
 		base=$OUTDIR/r$r-$s
 		t0=$SECONDS
+		# perf's data stays in dom0's /tmp (a tmpfs): reported from the
+		# results folder (9p), the kernel's own symbols were not resolved.
 		prof=()
-		[ "$PERF" = 1 ] && prof=(perf record -q -e cpu-clock -g -o "$base.perf.data" --)
+		[ "$PERF" = 1 ] && prof=(perf record -q -e cpu-clock -g -o "$PERF_DATA" --)
 		timeout -k 10 "$RUN_TIMEOUT" "${prof[@]}" "$BENCH" --json "$base.json" "${EXTRA[@]}" \
 			> "$base.txt" 2>&1
 		rc=$?
 		if [ "$PERF" = 1 ]; then
-			perf report -i "$base.perf.data" --no-children --sort sym --stdio \
-				> "$base.perf.txt" 2>/dev/null
-			perf report -i "$base.perf.data" --children --sort sym --stdio -g none \
-				> "$base.perf-children.txt" 2>/dev/null
-			rm -f "$base.perf.data"
+			perf report -i "$PERF_DATA" --kallsyms=/proc/kallsyms \
+				--no-children --sort sym --stdio > "$base.perf.txt" 2>&1
+			perf report -i "$PERF_DATA" --kallsyms=/proc/kallsyms \
+				--children --sort sym --stdio -g none \
+				> "$base.perf-children.txt" 2>&1
+			rm -f "$PERF_DATA"
 		fi
 		echo "# exit $rc after $((SECONDS - t0)) s" >> "$base.txt"
 		log "round $r $s: exit $rc in $((SECONDS - t0)) s"

@@ -109,36 +109,26 @@ static struct gntalloc_chunk *gntalloc_find_chunk(struct gntalloc_file *gf,
 	return NULL;
 }
 
-/**
- * gntalloc_lookup() - the held page at an index
- * @gf:    the file
- * @pgoff: page index
- * @hint:  in: a chunk of the file found by an earlier call, or NULL; out:
- *         the chunk of @pgoff (NULL if none). Walking a range in order
- *         with the same @hint costs O(1) per page.
- *
- * Must hold gf->lock.
- *
- * Return: the page, or NULL if no held page has index @pgoff.
+/*
+ * gntalloc_lookup() when @pgoff is not in *@hint: the next chunk (a walk
+ * in order), else a search. Must hold gf->lock.
  */
-struct gntalloc_page *gntalloc_lookup(struct gntalloc_file *gf,
-				      unsigned long pgoff,
-				      struct gntalloc_chunk **hint)
+struct gntalloc_page *gntalloc_lookup_slow(struct gntalloc_file *gf,
+					   unsigned long pgoff,
+					   struct gntalloc_chunk **hint)
 {
 	struct gntalloc_chunk *c = *hint;
 	struct gntalloc_page *p;
 	struct rb_node *n;
 
 	lockdep_assert_held(&gf->lock);
-	if (!c || pgoff - c->first >= c->count) {
-		n = c ? rb_next(&c->node) : NULL;
-		c = n ? rb_entry(n, struct gntalloc_chunk, node) : NULL;
-		if (!c || pgoff - c->first >= c->count)
-			c = gntalloc_find_chunk(gf, pgoff);
-		*hint = c;
-		if (!c)
-			return NULL;
-	}
+	n = c ? rb_next(&c->node) : NULL;
+	c = n ? rb_entry(n, struct gntalloc_chunk, node) : NULL;
+	if (!c || pgoff - c->first >= c->count)
+		c = gntalloc_find_chunk(gf, pgoff);
+	*hint = c;
+	if (!c)
+		return NULL;
 	p = &c->pages[pgoff - c->first];
 	return p->users ? p : NULL;
 }

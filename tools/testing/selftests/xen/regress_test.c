@@ -53,11 +53,6 @@
 
 enum { NP = 4 };
 
-static bool absent(int rc)
-{
-	return rc == -ENOENT || rc == -ENODEV || rc == -ENXIO;
-}
-
 /* In-tree gntalloc says EINVAL for a range it has not; xen-gnt ENOENT. */
 static int dealloc_missing_ret(void)
 {
@@ -65,12 +60,7 @@ static int dealloc_missing_ret(void)
 }
 
 FIXTURE(rg) {
-	int dev;
-	int alloc;
-	domid_t domid;
-	uint64_t aidx;
-	uint32_t grefs[NP];
-	uint8_t *apage;		/* gntalloc's mapping of the NP pages */
+	struct xg_selfgrant sg; /* NP pages granted to ourselves */
 	bool stats;
 	long long live0, pend0;
 };
@@ -79,28 +69,10 @@ FIXTURE_SETUP(rg)
 {
 	int rc;
 
-	self->dev = self->alloc = -1;
-	self->apage = NULL;
-	rc = xg_open(XG_GNTDEV);
-	if (absent(rc))
-		SKIP(return, "%s: %s", XG_GNTDEV, strerror(-rc));
-	ASSERT_LE(0, rc);
-	self->dev = rc;
-	rc = xg_open(XG_GNTALLOC);
-	if (absent(rc))
-		SKIP(return, "%s: %s", XG_GNTALLOC, strerror(-rc));
-	ASSERT_LE(0, rc);
-	self->alloc = rc;
-	rc = xg_self_domid();
-	if (rc < 0)
-		SKIP(return, "cannot tell our domid: %s", strerror(-rc));
-	self->domid = rc;
-	ASSERT_EQ(0, xg_gntalloc_alloc(self->alloc, self->domid,
-				       GNTALLOC_FLAG_WRITABLE, NP, &self->aidx,
-				       self->grefs));
-	self->apage = xg_mmap(self->alloc, self->aidx, NP,
-			      PROT_READ | PROT_WRITE, MAP_SHARED);
-	ASSERT_NE(NULL, self->apage);
+	rc = xg_selfgrant_open(&self->sg, NP);
+	if (rc && self->sg.skip)
+		SKIP(return, "%s: %s", self->sg.step, strerror(-rc));
+	ASSERT_EQ(0, rc) TH_LOG("%s: %s", self->sg.step, strerror(-rc));
 	self->stats = xg_is_ours();
 	if (self->stats) {
 		ASSERT_EQ(0, xg_stats_sum("live_", &self->live0));
@@ -110,12 +82,7 @@ FIXTURE_SETUP(rg)
 
 FIXTURE_TEARDOWN(rg)
 {
-	if (self->apage)
-		munmap(self->apage, NP * PG);
-	if (self->alloc >= 0)
-		close(self->alloc);
-	if (self->dev >= 0)
-		close(self->dev);
+	xg_selfgrant_close(&self->sg);
 }
 
 /* xen-gnt's live_* and pending_* are back to the fixture's baseline. */
@@ -141,8 +108,8 @@ static void check_grants_gone(struct __test_metadata *_metadata,
 	unsigned int alive = 0;
 	int rc;
 
-	rc = xg_grants_wait_gone(self->dev, self->domid, grefs, n, SETTLE_MS,
-				 &alive);
+	rc = xg_grants_wait_gone(self->sg.dev, self->sg.domid, grefs, n,
+				 SETTLE_MS, &alive);
 	EXPECT_EQ(0, rc) TH_LOG("grant %u still in force: %s", grefs[alive],
 				strerror(-rc));
 }
@@ -154,7 +121,7 @@ static uint8_t *map_refs(FIXTURE_DATA(rg) *self, int fd, const uint32_t *grefs,
 	uint8_t *p;
 	int rc;
 
-	rc = xg_gntdev_map(fd, self->domid, n, grefs, index);
+	rc = xg_gntdev_map(fd, self->sg.domid, n, grefs, index);
 	if (rc) {
 		errno = -rc;
 		return NULL;
@@ -193,7 +160,7 @@ static int own_alloc(FIXTURE_DATA(rg) *self, struct own *o, uint32_t n,
 	o->fd = xg_open(XG_GNTALLOC);
 	if (o->fd < 0)
 		return o->fd;
-	rc = xg_gntalloc_alloc(o->fd, self->domid, GNTALLOC_FLAG_WRITABLE, n,
+	rc = xg_gntalloc_alloc(o->fd, self->sg.domid, GNTALLOC_FLAG_WRITABLE, n,
 			       &o->index, o->grefs);
 	if (rc)
 		return rc;
@@ -262,7 +229,7 @@ TEST_F(rg, xsa361_partial_map_failure)
 	ASSERT_EQ(0, own_alloc(self, &o, 2, 60));
 	for (b = 0; b < NB; b++)
 		for (i = 0; i < 3; i++)
-			doms[b][i] = self->domid;
+			doms[b][i] = self->sg.domid;
 	/* [good, bad, good], [bad, good, good], [good, good, bad] */
 	refs[0][0] = o.grefs[0], refs[0][1] = XG_BAD_GREF,
 	refs[0][2] = o.grefs[1];
@@ -278,12 +245,13 @@ TEST_F(rg, xsa361_partial_map_failure)
 	if (self->stats)
 		ASSERT_EQ(0, xg_stats_sum("live_", &live));
 	for (b = 0; b < NB; b++) {
-		ASSERT_EQ(0, map_mixed(self->dev, 3, doms[b], refs[b], &index));
-		EXPECT_EQ(NULL, xg_mmap(self->dev, index, 3,
+		ASSERT_EQ(0,
+			  map_mixed(self->sg.dev, 3, doms[b], refs[b], &index));
+		EXPECT_EQ(NULL, xg_mmap(self->sg.dev, index, 3,
 					PROT_READ | PROT_WRITE, MAP_SHARED))
 			TH_LOG("batch %d mapped", b);
 		EXPECT_EQ(EINVAL, errno) TH_LOG("batch %d", b);
-		EXPECT_EQ(0, xg_gntdev_unmap(self->dev, index, 3));
+		EXPECT_EQ(0, xg_gntdev_unmap(self->sg.dev, index, 3));
 	}
 	/* Counters as before the batches (the pages above are live). */
 	if (self->stats) {
@@ -292,12 +260,12 @@ TEST_F(rg, xsa361_partial_map_failure)
 	}
 
 	/* A later good map works and sees the data. */
-	g = map_refs(self, self->dev, o.grefs, 2, PROT_READ | PROT_WRITE,
+	g = map_refs(self, self->sg.dev, o.grefs, 2, PROT_READ | PROT_WRITE,
 		     &index);
 	ASSERT_NE(NULL, g) TH_LOG("map: %s", strerror(errno));
 	EXPECT_EQ(-1, xg_check(g, 2 * PG, 60));
 	EXPECT_EQ(0, munmap(g, 2 * PG));
-	EXPECT_EQ(0, xg_gntdev_unmap(self->dev, index, 2));
+	EXPECT_EQ(0, xg_gntdev_unmap(self->sg.dev, index, 2));
 
 	/* Nothing of the failed batches holds the good grants. */
 	own_release(&o);
@@ -326,7 +294,7 @@ static void revoke_while_mapped(struct __test_metadata *_metadata,
 	size_t i;
 
 	ASSERT_EQ(0, own_alloc(self, &o, N, 61));
-	g = map_refs(self, self->dev, o.grefs, N, PROT_READ | PROT_WRITE,
+	g = map_refs(self, self->sg.dev, o.grefs, N, PROT_READ | PROT_WRITE,
 		     &index);
 	ASSERT_NE(NULL, g) TH_LOG("map: %s", strerror(errno));
 	EXPECT_EQ(-1, xg_check(g, N * PG, 61));
@@ -365,12 +333,12 @@ static void revoke_while_mapped(struct __test_metadata *_metadata,
 	EXPECT_EQ(-1, xg_check(g, N * PG, 63));
 	EXPECT_EQ(-1, xg_check(fresh.map, FRESH * PG, 62));
 	for (i = 0; i < N; i++)
-		EXPECT_EQ(1, xg_grant_alive(self->dev, self->domid,
+		EXPECT_EQ(1, xg_grant_alive(self->sg.dev, self->sg.domid,
 					    o.grefs[i]))
 			TH_LOG("grant %u ended while mapped", o.grefs[i]);
 
 	EXPECT_EQ(0, munmap(g, N * PG));
-	EXPECT_EQ(0, xg_gntdev_unmap(self->dev, index, N));
+	EXPECT_EQ(0, xg_gntdev_unmap(self->sg.dev, index, N));
 	check_grants_gone(_metadata, self, o.grefs, N);
 	own_release(&fresh);
 	own_release(&o);
@@ -464,7 +432,7 @@ TEST_F(rg, partial_munmap_gntdev)
 	uint8_t *g;
 
 	ASSERT_EQ(0, own_alloc(self, &o, NP, 65));
-	g = map_refs(self, self->dev, o.grefs, NP, PROT_READ | PROT_WRITE,
+	g = map_refs(self, self->sg.dev, o.grefs, NP, PROT_READ | PROT_WRITE,
 		     &index);
 	ASSERT_NE(NULL, g) TH_LOG("map: %s", strerror(errno));
 	ASSERT_EQ(0, munmap(g + PG, PG));
@@ -475,7 +443,7 @@ TEST_F(rg, partial_munmap_gntdev)
 	ASSERT_EQ(0, munmap(g, PG));
 	EXPECT_EQ(0, memcmp(g + 2 * PG, o.map + 2 * PG, 2 * PG));
 	ASSERT_EQ(0, munmap(g + 2 * PG, 2 * PG));
-	EXPECT_EQ(0, xg_gntdev_unmap(self->dev, index, NP));
+	EXPECT_EQ(0, xg_gntdev_unmap(self->sg.dev, index, NP));
 	own_release(&o);
 	check_grants_gone(_metadata, self, o.grefs, NP);
 	check_counters(_metadata, self);
@@ -491,7 +459,7 @@ TEST_F(rg, map_fixed_over_gntdev_mapping)
 	size_t i;
 
 	ASSERT_EQ(0, own_alloc(self, &o, NP, 66));
-	g = map_refs(self, self->dev, o.grefs, NP, PROT_READ | PROT_WRITE,
+	g = map_refs(self, self->sg.dev, o.grefs, NP, PROT_READ | PROT_WRITE,
 		     &index);
 	ASSERT_NE(NULL, g) TH_LOG("map: %s", strerror(errno));
 	anon = mmap(g + PG, PG, PROT_READ | PROT_WRITE,
@@ -504,7 +472,7 @@ TEST_F(rg, map_fixed_over_gntdev_mapping)
 	EXPECT_EQ(-1, xg_check(g, PG, 66));
 	EXPECT_EQ(0, memcmp(g + 2 * PG, o.map + 2 * PG, 2 * PG));
 	ASSERT_EQ(0, munmap(g, NP * PG));
-	EXPECT_EQ(0, xg_gntdev_unmap(self->dev, index, NP));
+	EXPECT_EQ(0, xg_gntdev_unmap(self->sg.dev, index, NP));
 	own_release(&o);
 	check_grants_gone(_metadata, self, o.grefs, NP);
 	check_counters(_metadata, self);
@@ -619,10 +587,10 @@ TEST_F_TIMEOUT(rg, mmap_signal_interrupted, 90)
 	for (it = 0; it < ITERS; it++) {
 		bad = it % 6 == 5;
 		n = bad ? N + 1 : N;
-		ASSERT_EQ(0, xg_gntdev_map(self->dev, self->domid, n, refs,
-					   &index));
+		ASSERT_EQ(0, xg_gntdev_map(self->sg.dev, self->sg.domid, n,
+					   refs, &index));
 		do {
-			g = xg_mmap(self->dev, index, n,
+			g = xg_mmap(self->sg.dev, index, n,
 				    PROT_READ | PROT_WRITE, MAP_SHARED);
 		} while (!g && errno == EAGAIN);
 		if (!g && errno == EINTR) {
@@ -638,7 +606,7 @@ TEST_F_TIMEOUT(rg, mmap_signal_interrupted, 90)
 					  g[i * PG + i]);
 			EXPECT_EQ(0, munmap(g, n * PG));
 		}
-		EXPECT_EQ(0, xg_gntdev_unmap(self->dev, index, n));
+		EXPECT_EQ(0, xg_gntdev_unmap(self->sg.dev, index, n));
 	}
 	memset(&tv, 0, sizeof(tv));
 	setitimer(ITIMER_REAL, &tv, NULL);
@@ -654,11 +622,11 @@ TEST_F_TIMEOUT(rg, mmap_signal_interrupted, 90)
 		EXPECT_EQ(0, eintr);
 
 	/* Without signals it works, and then everything is released. */
-	g = map_refs(self, self->dev, refs, N, PROT_READ, &index);
+	g = map_refs(self, self->sg.dev, refs, N, PROT_READ, &index);
 	ASSERT_NE(NULL, g) TH_LOG("map: %s", strerror(errno));
 	EXPECT_EQ(-1, xg_check(g, N * PG, 69));
 	EXPECT_EQ(0, munmap(g, N * PG));
-	EXPECT_EQ(0, xg_gntdev_unmap(self->dev, index, N));
+	EXPECT_EQ(0, xg_gntdev_unmap(self->sg.dev, index, N));
 	own_release(&o);
 	check_grants_gone(_metadata, self, o.grefs, N);
 	check_counters(_metadata, self);
@@ -773,17 +741,17 @@ TEST_F(rg, grant_copy_dirty_file_pages)
 	sink = m[PG];
 	(void)sink;
 
-	xg_fill(self->apage, 2 * PG, 70);
+	xg_fill(self->sg.apage, 2 * PG, 70);
 	for (i = 0; i < 2; i++) {
 		memset(&seg[i], 0, sizeof(seg[i]));
-		seg[i].source.foreign.ref = self->grefs[i];
-		seg[i].source.foreign.domid = self->domid;
+		seg[i].source.foreign.ref = self->sg.grefs[i];
+		seg[i].source.foreign.domid = self->sg.domid;
 		seg[i].dest.virt = m + i * PG;
 		seg[i].len = PG;
 		seg[i].flags = XG_GNTCOPY_SOURCE_GREF;
 		seg[i].status = 0x7777;
 	}
-	ASSERT_EQ(0, xg_gntdev_copy(self->dev, seg, 2));
+	ASSERT_EQ(0, xg_gntdev_copy(self->sg.dev, seg, 2));
 	EXPECT_EQ(XG_GNTST_OKAY, seg[0].status);
 	EXPECT_EQ(XG_GNTST_OKAY, seg[1].status);
 	EXPECT_EQ(0, msync(m, 2 * PG, MS_SYNC));
@@ -821,46 +789,50 @@ TEST_F(rg, count_wrap_limits)
 	const uint64_t top = ~(uint64_t)(PG - 1);
 	long long limit;
 	uint64_t index;
-	uint32_t ref = self->grefs[0];
+	uint32_t ref = self->sg.grefs[0];
 	unsigned int i;
 	int rc;
 
 	for (i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
 		/* Only the header is passed: the count is refused first. */
-		EXPECT_EQ(-EINVAL, xg_gntdev_map(self->dev, self->domid,
+		EXPECT_EQ(-EINVAL, xg_gntdev_map(self->sg.dev, self->sg.domid,
 						 counts[i], NULL, &index))
 			TH_LOG("gntdev count %#x", counts[i]);
-		EXPECT_EQ(-ENOSPC, xg_gntalloc_alloc(self->alloc, self->domid,
-						     GNTALLOC_FLAG_WRITABLE,
-						     counts[i], &index, NULL))
+		EXPECT_EQ(-ENOSPC,
+			  xg_gntalloc_alloc(self->sg.alloc, self->sg.domid,
+					    GNTALLOC_FLAG_WRITABLE, counts[i],
+					    &index, NULL))
 			TH_LOG("gntalloc count %#x", counts[i]);
-		EXPECT_EQ(-ENOENT, xg_gntdev_unmap(self->dev, top - PG,
-						   counts[i]));
+		EXPECT_EQ(-ENOENT,
+			  xg_gntdev_unmap(self->sg.dev, top - PG, counts[i]));
 		EXPECT_EQ(dealloc_missing_ret(),
-			  xg_gntalloc_dealloc(self->alloc, top - PG, counts[i]));
+			  xg_gntalloc_dealloc(self->sg.alloc, top - PG,
+					      counts[i]));
 		EXPECT_EQ(dealloc_missing_ret(),
-			  xg_gntalloc_dealloc(self->alloc, self->aidx,
+			  xg_gntalloc_dealloc(self->sg.alloc, self->sg.aidx,
 					      counts[i]));
 	}
 	/* Ranges at the very top of the index space. */
-	EXPECT_EQ(-ENOENT, xg_gntdev_notify(self->dev, top,
+	EXPECT_EQ(-ENOENT, xg_gntdev_notify(self->sg.dev, top,
 					    UNMAP_NOTIFY_CLEAR_BYTE, 0));
-	EXPECT_EQ(-ENOENT, xg_gntalloc_notify(self->alloc, top,
+	EXPECT_EQ(-ENOENT, xg_gntalloc_notify(self->sg.alloc, top,
 					      UNMAP_NOTIFY_CLEAR_BYTE, 0));
-	ASSERT_EQ(0, xg_gntdev_map(self->dev, self->domid, 1, &ref, &index));
-	EXPECT_EQ(MAP_FAILED, mmap(NULL, 2 * PG, PROT_READ, MAP_SHARED,
-				   self->dev, (off_t)((top >> 1) & ~(PG - 1))));
+	ASSERT_EQ(0,
+		  xg_gntdev_map(self->sg.dev, self->sg.domid, 1, &ref, &index));
+	EXPECT_EQ(MAP_FAILED,
+		  mmap(NULL, 2 * PG, PROT_READ, MAP_SHARED, self->sg.dev,
+		       (off_t)((top >> 1) & ~(PG - 1))));
 	EXPECT_EQ(MAP_FAILED, mmap(NULL, 1UL << 40, PROT_READ, MAP_SHARED,
-				   self->dev, (off_t)index));
+				   self->sg.dev, (off_t)index));
 	EXPECT_EQ(MAP_FAILED, mmap(NULL, 1UL << 40, PROT_READ, MAP_SHARED,
-				   self->alloc, (off_t)self->aidx));
-	EXPECT_EQ(0, xg_gntdev_unmap(self->dev, index, 1));
+				   self->sg.alloc, (off_t)self->sg.aidx));
+	EXPECT_EQ(0, xg_gntdev_unmap(self->sg.dev, index, 1));
 
 	/* Nothing was allocated or reserved by the failed calls. */
 	check_counters(_metadata, self);
 	limit = xg_module_param("xen_gntalloc", "limit");
 	if (limit > NP && limit <= 4096) {
-		rc = xg_gntalloc_fill_exactly(self->domid, limit - NP);
+		rc = xg_gntalloc_fill_exactly(self->sg.domid, limit - NP);
 		EXPECT_EQ(0, rc) TH_LOG("gntalloc refill to %lld pages: %s",
 					limit, strerror(-rc));
 	} else {
@@ -895,7 +867,7 @@ TEST_F(rg, gntalloc_interleaved_files)
 	ASSERT_LE(0, fd[0]);
 	ASSERT_LE(0, fd[1]);
 	for (i = 0; i < 4; i++) {
-		ASSERT_EQ(0, xg_gntalloc_alloc(fd[r[i].file], self->domid,
+		ASSERT_EQ(0, xg_gntalloc_alloc(fd[r[i].file], self->sg.domid,
 					       GNTALLOC_FLAG_WRITABLE, r[i].n,
 					       &r[i].index, r[i].grefs));
 		memcpy(all + k, r[i].grefs, r[i].n * sizeof(all[0]));
@@ -949,11 +921,11 @@ TEST_F(rg, gntalloc_interleaved_files_improved)
 		SKIP(return, "in-tree gntalloc frees the wrong file's page here");
 	fd2 = xg_open(XG_GNTALLOC);
 	ASSERT_LE(0, fd2);
-	ASSERT_EQ(0, xg_gntalloc_alloc(self->alloc, self->domid,
+	ASSERT_EQ(0, xg_gntalloc_alloc(self->sg.alloc, self->sg.domid,
 				       GNTALLOC_FLAG_WRITABLE, 1, &a0, NULL));
-	ASSERT_EQ(0, xg_gntalloc_alloc(fd2, self->domid,
+	ASSERT_EQ(0, xg_gntalloc_alloc(fd2, self->sg.domid,
 				       GNTALLOC_FLAG_WRITABLE, 1, &b0, NULL));
-	ASSERT_EQ(0, xg_gntalloc_alloc(self->alloc, self->domid,
+	ASSERT_EQ(0, xg_gntalloc_alloc(self->sg.alloc, self->sg.domid,
 				       GNTALLOC_FLAG_WRITABLE, 1, &a1, NULL));
 	pb = xg_mmap(fd2, b0, 1, PROT_READ | PROT_WRITE, MAP_SHARED);
 	ASSERT_NE(NULL, pb);
@@ -961,12 +933,12 @@ TEST_F(rg, gntalloc_interleaved_files_improved)
 	munmap(pb, PG);
 	/* Both of the file's pages in one mapping. */
 	ASSERT_EQ(a0 + PG, a1);
-	pa = xg_mmap(self->alloc, a0, 2, PROT_READ | PROT_WRITE, MAP_SHARED);
+	pa = xg_mmap(self->sg.alloc, a0, 2, PROT_READ | PROT_WRITE, MAP_SHARED);
 	ASSERT_NE(NULL, pa) TH_LOG("mmap: %s", strerror(errno));
 	xg_fill(pa, 2 * PG, 17);
 	munmap(pa, 2 * PG);
-	ASSERT_EQ(0, xg_gntalloc_dealloc(self->alloc, a0, 1));
-	ASSERT_EQ(0, xg_gntalloc_dealloc(self->alloc, a1, 1));
+	ASSERT_EQ(0, xg_gntalloc_dealloc(self->sg.alloc, a0, 1));
+	ASSERT_EQ(0, xg_gntalloc_dealloc(self->sg.alloc, a1, 1));
 	/* The other file's page is intact. */
 	pb = xg_mmap(fd2, b0, 1, PROT_READ | PROT_WRITE, MAP_SHARED);
 	ASSERT_NE(NULL, pb) TH_LOG("mmap: %s", strerror(errno));

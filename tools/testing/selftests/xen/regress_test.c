@@ -10,6 +10,10 @@
  *  async_unmap_*   unmapping a page somebody else holds (Linux 5.19-era
  *                  deadlock: the unmap waited for the holder for ever;
  *                  since, in-tree zaps the grant PTEs it left mapped)
+ *  unmap_alloc_failure_*  xen-gnt only: the unmap request an MMU notifier
+ *                  allocates without waiting is not to be had (injected
+ *                  through debugfs); the deferred path must still unmap
+ *                  everything, once
  *  partial_munmap_*, map_fixed_*   part of a mapping unmapped or replaced
  *                  (older Linux crashed or leaked)
  *  mmap_signal_*   mmap() with signals arriving (an error path that
@@ -415,6 +419,156 @@ TEST_F(rg, async_unmap_page_held_improved)
 	own_release(&o);
 	check_grants_gone(_metadata, self, o.grefs, 2);
 	check_counters(_metadata, self);
+	free(o.grefs);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Unmap request allocation failure (xen-gnt's fault injection)            */
+
+#define FAIL_UNMAP_ALLOC "core/fail_unmap_alloc"
+#define NO_FAIL_UNMAP_ALLOC \
+	"in-tree modules: no fault injection (xen-gnt/" FAIL_UNMAP_ALLOC ")"
+
+/* The next @n unmap request allocations of xen-gnt fail. */
+static void inject_unmap_failures(struct __test_metadata *_metadata,
+				  long long n)
+{
+	long long v = -1;
+	int rc;
+
+	rc = xg_debugfs_get(FAIL_UNMAP_ALLOC, &v);
+	ASSERT_EQ(0, rc) TH_LOG("read %s: %s", FAIL_UNMAP_ALLOC,
+				strerror(-rc));
+	EXPECT_EQ(0, v) TH_LOG("%s left at %lld", FAIL_UNMAP_ALLOC, v);
+	rc = xg_debugfs_set(FAIL_UNMAP_ALLOC, n);
+	ASSERT_EQ(0, rc) TH_LOG("write %s: %s", FAIL_UNMAP_ALLOC,
+				strerror(-rc));
+}
+
+/*
+ * After the unmaps: every injected failure was used (none is left for
+ * later tests), and @pages pages went the deferred way since @later0.
+ */
+static void check_injected_used(struct __test_metadata *_metadata,
+				long long later0, long long pages)
+{
+	long long left = -1, later = -1;
+
+	EXPECT_EQ(0, xg_debugfs_get(FAIL_UNMAP_ALLOC, &left));
+	xg_debugfs_set(FAIL_UNMAP_ALLOC, 0);
+	EXPECT_EQ(0, left) TH_LOG("%lld injected failure(s) not used", left);
+	EXPECT_EQ(0, xg_stats_sum("unmap_later", &later));
+	EXPECT_EQ(pages, later - later0)
+		TH_LOG("unmap_later went from %lld to %lld", later0, later);
+}
+
+/*
+ * Unmap runs of munmap() of one page of a mapping, then of the rest, then
+ * UNMAP_GRANT_REF: on PV the MMU notifier unmaps at each munmap(); on
+ * auto-translated guests the grants stay mapped until the range goes.
+ */
+static long long munmap_runs(void)
+{
+	const char *type = xg_guest_type();
+
+	return type && !strcmp(type, "PV") ? 2 : 1;
+}
+
+/*
+ * The request of every unmap run fails: munmap() of one page of a mapping,
+ * then of the other three, and UNMAP_GRANT_REF. The user mappings go at
+ * once, the rest of each unmap in the work item (UNMAP_LATER): what was
+ * written through the mapping is in the granted pages, every page went
+ * the deferred way exactly once, the grants can be revoked afterwards, the
+ * counters are back, and the kernel did not warn.
+ */
+TEST_F(rg, unmap_alloc_failure_munmap)
+{
+	long long later0;
+	bool warned;
+	struct own o;
+	uint64_t index;
+	uint8_t *g;
+
+	if (!xg_is_ours())
+		SKIP(return, NO_FAIL_UNMAP_ALLOC);
+	ASSERT_EQ(0, own_alloc(self, &o, NP, 71));
+	g = map_refs(self, self->sg.dev, o.grefs, NP, PROT_READ | PROT_WRITE,
+		     &index);
+	ASSERT_NE(NULL, g) TH_LOG("map: %s", strerror(errno));
+	EXPECT_EQ(-1, xg_check(g, NP * PG, 71));
+	xg_fill(g, NP * PG, 72);
+	warned = xg_kernel_warned();
+	ASSERT_EQ(0, xg_stats_sum("unmap_later", &later0));
+	inject_unmap_failures(_metadata, munmap_runs());
+
+	EXPECT_EQ(0, munmap(g, PG));
+	EXPECT_EQ(0, munmap(g + PG, (NP - 1) * PG));
+	EXPECT_EQ(0, xg_gntdev_unmap(self->sg.dev, index, NP));
+	check_injected_used(_metadata, later0, NP);
+	EXPECT_EQ(-1, xg_check(o.map, NP * PG, 72));
+
+	own_release(&o);
+	check_grants_gone(_metadata, self, o.grefs, NP);
+	check_counters(_metadata, self);
+	if (!warned)
+		EXPECT_FALSE(xg_kernel_warned()) TH_LOG("the kernel warned");
+	free(o.grefs);
+}
+
+/*
+ * The same with a page held by a pipe (vmsplice()) and one unmap run: the
+ * deferred unmap of the held page's kernel mapping must then wait for the
+ * pipe as well. The pipe reads the page's data after the munmap(); once
+ * it lets go, everything is released.
+ */
+TEST_F(rg, unmap_alloc_failure_page_held)
+{
+	long long later0;
+	struct iovec iov;
+	uint8_t buf[PG];
+	bool warned;
+	struct own o;
+	uint64_t index;
+	int pfd[2], dev;
+	ssize_t n;
+	uint8_t *g;
+
+	if (!xg_is_ours())
+		SKIP(return, NO_FAIL_UNMAP_ALLOC);
+	ASSERT_EQ(0, own_alloc(self, &o, 2, 73));
+	dev = xg_open(XG_GNTDEV);
+	ASSERT_LE(0, dev);
+	g = map_refs(self, dev, o.grefs, 2, PROT_READ | PROT_WRITE, &index);
+	ASSERT_NE(NULL, g) TH_LOG("map: %s", strerror(errno));
+	xg_fill(g, 2 * PG, 74);
+	ASSERT_EQ(0, pipe(pfd));
+	iov.iov_base = g + PG;
+	iov.iov_len = PG;
+	n = vmsplice(pfd[1], &iov, 1, 0);
+	ASSERT_EQ((ssize_t)PG, n) TH_LOG("vmsplice: %s", strerror(errno));
+	warned = xg_kernel_warned();
+	ASSERT_EQ(0, xg_stats_sum("unmap_later", &later0));
+	inject_unmap_failures(_metadata, 1);
+
+	/* Everything lets go while the pipe holds the page. */
+	EXPECT_EQ(0, munmap(g, 2 * PG));
+	EXPECT_EQ(0, xg_gntdev_unmap(dev, index, 2));
+	EXPECT_EQ(0, close(dev));
+	check_injected_used(_metadata, later0, 2);
+
+	n = read(pfd[0], buf, sizeof(buf));
+	EXPECT_EQ((ssize_t)PG, n) TH_LOG("read: %s", strerror(errno));
+	EXPECT_EQ(-1, xg_check(o.map, 2 * PG, 74));
+	EXPECT_EQ(0, memcmp(buf, o.map + PG, PG));
+	close(pfd[0]);
+	close(pfd[1]);
+
+	own_release(&o);
+	check_grants_gone(_metadata, self, o.grefs, 2);
+	check_counters(_metadata, self);
+	if (!warned)
+		EXPECT_FALSE(xg_kernel_warned()) TH_LOG("the kernel warned");
 	free(o.grefs);
 }
 

@@ -600,6 +600,50 @@ int xg_stats_wait_le(const char *prefix, long long limit, int timeout_ms,
 	}
 }
 
+int xg_debugfs_get(const char *name, long long *v)
+{
+	char path[512], buf[64], *end;
+	int rc;
+
+	snprintf(path, sizeof(path), XG_STATS_DIR "/%s", name);
+	rc = xg_read_file(path, buf, sizeof(buf));
+	if (rc < 0)
+		return rc;
+	errno = 0;
+	*v = strtoll(buf, &end, 0);
+	if (errno || end == buf)
+		return -EINVAL;
+	return 0;
+}
+
+int xg_debugfs_set(const char *name, long long v)
+{
+	char path[512], buf[32];
+	ssize_t n;
+	int fd, len;
+
+	snprintf(path, sizeof(path), XG_STATS_DIR "/%s", name);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	len = snprintf(buf, sizeof(buf), "%lld\n", v);
+	n = write(fd, buf, len);
+	if (n < 0)
+		n = -errno;
+	close(fd);
+	return n < 0 ? (int)n : n == len ? 0 : -EIO;
+}
+
+bool xg_kernel_warned(void)
+{
+	char buf[32];
+
+	/* TAINT_WARN is bit 9 of /proc/sys/kernel/tainted. */
+	if (xg_read_file("/proc/sys/kernel/tainted", buf, sizeof(buf)) < 0)
+		return false;
+	return strtoull(buf, NULL, 10) & (1ULL << 9);
+}
+
 /* --- grants seen from outside -------------------------------------------- */
 
 int xg_grant_alive(int fd, domid_t domid, uint32_t gref)

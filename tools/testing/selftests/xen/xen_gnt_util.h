@@ -171,6 +171,17 @@ int xg_stats_sum(const char *prefix, long long *sum);
 int xg_stats_wait_le(const char *prefix, long long limit, int timeout_ms,
 		     long long *last);
 
+/*
+ * A number in a file of xen-gnt's debugfs directory (@name relative to
+ * /sys/kernel/debug/xen-gnt, e.g. "core/fail_unmap_alloc"): read into *v,
+ * or written. 0 or -errno (-ENOENT: no such file, as with in-tree modules).
+ */
+int xg_debugfs_get(const char *name, long long *v);
+int xg_debugfs_set(const char *name, long long v);
+
+/* Whether the kernel has warned since boot (taint flag W). */
+bool xg_kernel_warned(void);
+
 /* --- grants seen from outside -------------------------------------------- */
 
 /*

@@ -691,44 +691,34 @@ check_counters() {
 # Debug kernels only (make check-debug: CONFIG_DEBUG_KMEMLEAK, the file
 # below exists); a no-op on the distribution kernels.  Called in teardown
 # once everything that used the devices is gone (domU destroyed, daemons
-# stopped, test programs ended) but before rmmod: a leaked object's
-# backtrace names our module only while the module is loaded.  Two scans
-# (kmemleak's advice against transient false positives), then every
-# unreferenced object whose backtrace has a frame in a grant module fails
-# the run; other leaks (the kernel's own, at boot, ...) are information.
-# Full report: dom0/kmemleak.txt.
+# stopped, test programs ended) but before rmmod.  kmemleak.sh (shared
+# with the domU) scans twice; every unreferenced object whose backtrace
+# has a frame in a grant module fails the run; other leaks (the kernel's
+# own, at boot, ...) are information.  Full report: dom0/kmemleak.txt.
 KMEMLEAK=/sys/kernel/debug/kmemleak
 check_kmemleak() {
-	local rep=$D0/kmemleak.txt i n ours diag=()
+	local rep=$D0/kmemleak.txt sum=/run/xen-vm/kmemleak.sum rc l diag=()
+	local name="dom0: kmemleak: no leak in the grant modules"
 	[ -e "$KMEMLEAK" ] || return 0
-	for i in 1 2; do
-		sleep 6	# older than kmemleak's minimum age (5 s)
-		if ! step "kmemleak scan $i" 600 sh -c "echo scan > $KMEMLEAK"; then
-			tap_result "$TEARDOWN" fail "dom0: kmemleak: no leak in the grant modules" \
-				"echo scan > $KMEMLEAK failed: kmemleak disabled? (see dmesg)"
-			return
-		fi
-	done
-	cat "$KMEMLEAK" > "$rep" 2>&1
-	n=$(grep -c '^unreferenced object' "$rep")
-	# One line per leaked object with a frame in xen_gntcore/dev/alloc:
-	# the object line, then its frames in our modules.
-	ours=$(awk '
-		/^unreferenced object/ { obj = $0; sub(/:$/, "", obj); hit = ""; next }
-		/\[xen_gnt(core|dev|alloc)\]/ {
-			f = $0; sub(/^ *\[<[0-9a-f]+>\] */, "", f)
-			if (hit == "") { print obj; hit = 1 }
-			print "    " f
-		}' "$rep")
-	if [ -z "$ours" ]; then
-		tap_result "$TEARDOWN" ok "dom0: kmemleak: no leak in the grant modules" \
-			"$n unreferenced object(s) elsewhere in the kernel, see dom0/kmemleak.txt"
-		say "kmemleak: no leak in the grant modules; $n other unreferenced object(s) (dom0/kmemleak.txt)"
-	else
-		while IFS= read -r i; do diag+=("$i"); done <<<"$(head -n 40 <<<"$ours")"
-		tap_result "$TEARDOWN" fail "dom0: kmemleak: no leak in the grant modules" "${diag[@]}"
+	rm -f "$sum"
+	step kmemleak 1300 sh "$VMDIR/kmemleak.sh" "$rep" "$sum"
+	rc=$?
+	case $rc in
+	0)
+		tap_result "$TEARDOWN" ok "$name" \
+			"$(cat "$sum") unreferenced object(s) elsewhere in the kernel, see dom0/kmemleak.txt"
+		say "kmemleak: no leak in the grant modules; $(cat "$sum") other unreferenced object(s) (dom0/kmemleak.txt)"
+		;;
+	1)
+		while IFS= read -r l; do diag+=("$l"); done < <(head -n 40 "$sum")
+		tap_result "$TEARDOWN" fail "$name" "${diag[@]}"
 		say "FAIL: kmemleak: leaked objects allocated by the grant modules (dom0/kmemleak.txt)"
-	fi
+		;;
+	*)
+		tap_result "$TEARDOWN" fail "$name" \
+			"kmemleak.sh exit $rc: $(cat "$sum" 2>/dev/null || echo 'timed out?')"
+		;;
+	esac
 }
 
 stop_daemon() { # NAME PID
@@ -747,12 +737,15 @@ stop_daemon() { # NAME PID
 }
 
 teardown() {
-	local m a
+	local m a lim
 	if [ -n "$DOMID" ] && domu_alive; then
 		say "asking the domU to finish"
 		domu_cmd finish
-		if ! a=$(domu_ack 300); then
-			echo "dom0: domU finish (limit 300 s)" >> "$RES/timeouts.txt"
+		# The domU checks kmemleak too on debug kernels (two scans).
+		lim=300
+		[ -e "$KMEMLEAK" ] && lim=900
+		if ! a=$(domu_ack $lim); then
+			echo "dom0: domU finish (limit $lim s)" >> "$RES/timeouts.txt"
 		fi
 	fi
 	collect_domu_output

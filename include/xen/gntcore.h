@@ -49,6 +49,7 @@ enum gntcore_stat {
 	GNTCORE_STAT_REVOKE_DEFERRED, /* revocations that had to wait */
 	GNTCORE_STAT_REVOKE_RETRIES, /* retries of deferred revocations */
 	GNTCORE_STAT_REVOKE_RECLAIMED, /* deferred pages finally freed */
+	GNTCORE_STAT_UNMAP_LATER, /* unmaps finished by the work item */
 	GNTCORE_STAT_NR
 };
 

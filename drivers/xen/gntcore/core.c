@@ -33,6 +33,7 @@ static const char *const gntcore_stat_names[GNTCORE_STAT_NR] = {
 	[GNTCORE_STAT_REVOKE_DEFERRED] = "revoke_deferred",
 	[GNTCORE_STAT_REVOKE_RETRIES] = "revoke_retries",
 	[GNTCORE_STAT_REVOKE_RECLAIMED] = "revoke_reclaimed",
+	[GNTCORE_STAT_UNMAP_LATER] = "unmap_later",
 };
 
 static struct dentry *gntcore_debugfs_root;
@@ -84,6 +85,7 @@ static int __init gntcore_init(void)
 
 	gntcore_debugfs_root = debugfs_create_dir("xen-gnt", NULL);
 	gntcore_stats_register(&gntcore_stats);
+	gntcore_map_debugfs(gntcore_stats.dir);
 
 	ret = gntcore_grant_init();
 	if (ret) {

@@ -5,11 +5,14 @@
 
 #include <xen/gntcore.h>
 
+struct dentry;
+
 /* The core's own counters (deferred revocation lives in the core). */
 extern struct gntcore_stats gntcore_stats;
 
 int gntcore_grant_init(void);
 void gntcore_grant_exit(void);
 void gntcore_map_exit(void);
+void gntcore_map_debugfs(struct dentry *dir);
 
 #endif /* _XEN_GNTCORE_INTERNAL_H */

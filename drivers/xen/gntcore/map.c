@@ -33,6 +33,7 @@
  * that goes with it, so concurrent callers can never map or unmap a page
  * twice. Callers serialise map against map themselves.
  */
+#include <linux/debugfs.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/slab.h>
@@ -565,6 +566,52 @@ static void gntcore_fmap_queue_run(struct gntcore_fmap *fm,
 }
 
 /*
+ * Fault injection, for tests of the UNMAP_LATER path, which is taken only
+ * when an allocation that may not wait fails. Root (the file is 0600)
+ * writes N to debugfs xen-gnt/core/fail_unmap_alloc: the next N request
+ * allocations of gntcore_fmap_unmap_run() fail, each taking one off the
+ * count; reading the file gives what is left. 0, the default, injects
+ * nothing.
+ */
+static atomic_t gntcore_fail_unmap_alloc = ATOMIC_INIT(0);
+
+static int gntcore_fail_unmap_get(void *data, u64 *val)
+{
+	*val = atomic_read(&gntcore_fail_unmap_alloc);
+	return 0;
+}
+
+static int gntcore_fail_unmap_set(void *data, u64 val)
+{
+	if (val > INT_MAX)
+		return -EINVAL;
+	atomic_set(&gntcore_fail_unmap_alloc, val);
+	return 0;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(gntcore_fail_unmap_fops, gntcore_fail_unmap_get,
+			 gntcore_fail_unmap_set, "%llu\n");
+
+/**
+ * gntcore_map_debugfs() - add the map code's fault-injection knob
+ * @dir: the core's debugfs directory (removed with it at unload)
+ */
+void gntcore_map_debugfs(struct dentry *dir)
+{
+	debugfs_create_file_unsafe("fail_unmap_alloc", 0600, dir, NULL,
+				   &gntcore_fail_unmap_fops);
+}
+
+/* A request for an unmap run, without waiting; NULL if there is none. */
+static struct gntcore_unmap_req *gntcore_unmap_req_nowait(void)
+{
+	struct gntcore_unmap_req *req;
+
+	if (atomic_dec_if_positive(&gntcore_fail_unmap_alloc) >= 0)
+		return NULL;
+	return kzalloc(sizeof(*req), GFP_NOWAIT | __GFP_NOWARN);
+}
+
+/*
  * The deferred unmaps (UNMAP_LATER): runs of such pages, with requests
  * allocated here, in process context.
  */
@@ -619,7 +666,7 @@ static void gntcore_fmap_unmap_run(struct gntcore_fmap *fm, unsigned int first,
 		}
 	}
 	gntcore_stat_add(fm->stats, GNTCORE_STAT_UNMAP_OPS, nk ? 2 * n : n);
-	req = kzalloc(sizeof(*req), GFP_NOWAIT | __GFP_NOWARN);
+	req = gntcore_unmap_req_nowait();
 	if (req && !nk) {
 		/*
 		 * Auto-translated, or PV with no kernel mapping made: on PV
@@ -652,6 +699,7 @@ static void gntcore_fmap_unmap_run(struct gntcore_fmap *fm, unsigned int first,
 	}
 	for (i = first; i < first + n; i++)
 		atomic_set(&fm->state[i], GNTCORE_PAGE_UNMAP_LATER);
+	gntcore_stat_add(fm->stats, GNTCORE_STAT_UNMAP_LATER, n);
 	gntcore_fmap_get(fm);
 	if (!schedule_work(&fm->unmap_work))
 		gntcore_fmap_put(fm);

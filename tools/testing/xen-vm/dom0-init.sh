@@ -13,7 +13,8 @@
 #  2. start xenstored, xenconsoled, xen-init-dom0
 #  3. create the PV domU; relay its console to ours; wait until it wrote
 #     data/xen-gnt-ready (it has run its own tests and started the peer agent)
-#  4. run every selftest program with XEN_GNT_PEER_DOMID=<domU>
+#  4. run every selftest program with XEN_GNT_PEER_DOMID=<domU>, and
+#     XG_FILE_DIR=<an ext4 file system on a loop device>
 #  5. real clients: xenstored/xenconsoled alive, vchan-socket-proxy both
 #     ways, qemu's qdisk backend serving the domU's disk; then a second
 #     domU that peer_destroy_test destroys while pages are mapped both ways
@@ -260,6 +261,56 @@ domu_ack() {
 		domu_alive || return 1
 		sleep 0.2
 	done
+}
+
+# ---------------------------------------------------------------- ext4
+# A file system with write-back for the selftests: a small ext4 on a loop
+# device, its image in dom0's tmpfs, mounted before the programs run and
+# passed to them as XG_FILE_DIR (regress_test's grant_copy_dirty_file_pages
+# needs one: on tmpfs or 9p a page that is never marked dirty still reads
+# back right, on ext4 it is dropped from the cache and read from the disk).
+FS_IMG=/run/xen-vm/xg-ext4.img
+FS_DIR=/run/xen-vm/xg-ext4
+FS_MIB=32
+FS_LOOP=
+fs_setup() {
+	local log=/run/xen-vm/xg-ext4.log what
+	: > "$log"
+	if what="modprobe loop" && step "$what" 60 modprobe loop >> "$log" 2>&1 &&
+	   what="modprobe ext4" && step "$what" 60 modprobe ext4 >> "$log" 2>&1 &&
+	   what="image" && truncate -s "${FS_MIB}M" "$FS_IMG" >> "$log" 2>&1 &&
+	   what="mkfs.ext4" && step "$what" 120 mkfs.ext4 -q -F -b 4096 "$FS_IMG" >> "$log" 2>&1 &&
+	   what="losetup" && FS_LOOP=$(losetup -f --show "$FS_IMG" 2>> "$log") &&
+	   what="mount" && mkdir -p "$FS_DIR" &&
+	   mount -t ext4 "$FS_LOOP" "$FS_DIR" >> "$log" 2>&1; then
+		export XG_FILE_DIR=$FS_DIR
+		tap_result "$SETUP" ok "dom0: ext4 file system for the selftests" \
+			"$FS_MIB MiB on $FS_LOOP at $FS_DIR (XG_FILE_DIR)"
+		say "dom0: ext4 on $FS_LOOP at $FS_DIR for the selftests (XG_FILE_DIR)"
+		return 0
+	fi
+	tap_result "$SETUP" fail "dom0: ext4 file system for the selftests" \
+		"$what failed: $(grep -v ' + \[' "$log" | tail -n 3 | tr '\n' ' ')"
+	fs_cleanup
+	return 1
+}
+fs_cleanup() {
+	local res=ok log=/run/xen-vm/xg-ext4.log
+	unset XG_FILE_DIR
+	if mountpoint -q "$FS_DIR"; then
+		step "umount $FS_DIR" 60 umount "$FS_DIR" >> "$log" 2>&1 || res=fail
+	fi
+	if [ -n "$FS_LOOP" ]; then
+		losetup -d "$FS_LOOP" >> "$log" 2>&1 || res=fail
+		if [ $res = ok ]; then
+			tap_result "$TEARDOWN" ok "dom0: ext4 test file system unmounted, $FS_LOOP detached"
+		else
+			tap_result "$TEARDOWN" fail "dom0: ext4 test file system unmounted, $FS_LOOP detached" \
+				"$(grep -v ' + \[' "$log" | tail -n 3 | tr '\n' ' ')"
+		fi
+		FS_LOOP=
+	fi
+	rm -f "$FS_IMG"
 }
 
 # ---------------------------------------------------------------- tests
@@ -640,44 +691,34 @@ check_counters() {
 # Debug kernels only (make check-debug: CONFIG_DEBUG_KMEMLEAK, the file
 # below exists); a no-op on the distribution kernels.  Called in teardown
 # once everything that used the devices is gone (domU destroyed, daemons
-# stopped, test programs ended) but before rmmod: a leaked object's
-# backtrace names our module only while the module is loaded.  Two scans
-# (kmemleak's advice against transient false positives), then every
-# unreferenced object whose backtrace has a frame in a grant module fails
-# the run; other leaks (the kernel's own, at boot, ...) are information.
-# Full report: dom0/kmemleak.txt.
+# stopped, test programs ended) but before rmmod.  kmemleak.sh (shared
+# with the domU) scans twice; every unreferenced object whose backtrace
+# has a frame in a grant module fails the run; other leaks (the kernel's
+# own, at boot, ...) are information.  Full report: dom0/kmemleak.txt.
 KMEMLEAK=/sys/kernel/debug/kmemleak
 check_kmemleak() {
-	local rep=$D0/kmemleak.txt i n ours diag=()
+	local rep=$D0/kmemleak.txt sum=/run/xen-vm/kmemleak.sum rc l diag=()
+	local name="dom0: kmemleak: no leak in the grant modules"
 	[ -e "$KMEMLEAK" ] || return 0
-	for i in 1 2; do
-		sleep 6	# older than kmemleak's minimum age (5 s)
-		if ! step "kmemleak scan $i" 600 sh -c "echo scan > $KMEMLEAK"; then
-			tap_result "$TEARDOWN" fail "dom0: kmemleak: no leak in the grant modules" \
-				"echo scan > $KMEMLEAK failed: kmemleak disabled? (see dmesg)"
-			return
-		fi
-	done
-	cat "$KMEMLEAK" > "$rep" 2>&1
-	n=$(grep -c '^unreferenced object' "$rep")
-	# One line per leaked object with a frame in xen_gntcore/dev/alloc:
-	# the object line, then its frames in our modules.
-	ours=$(awk '
-		/^unreferenced object/ { obj = $0; sub(/:$/, "", obj); hit = ""; next }
-		/\[xen_gnt(core|dev|alloc)\]/ {
-			f = $0; sub(/^ *\[<[0-9a-f]+>\] */, "", f)
-			if (hit == "") { print obj; hit = 1 }
-			print "    " f
-		}' "$rep")
-	if [ -z "$ours" ]; then
-		tap_result "$TEARDOWN" ok "dom0: kmemleak: no leak in the grant modules" \
-			"$n unreferenced object(s) elsewhere in the kernel, see dom0/kmemleak.txt"
-		say "kmemleak: no leak in the grant modules; $n other unreferenced object(s) (dom0/kmemleak.txt)"
-	else
-		while IFS= read -r i; do diag+=("$i"); done <<<"$(head -n 40 <<<"$ours")"
-		tap_result "$TEARDOWN" fail "dom0: kmemleak: no leak in the grant modules" "${diag[@]}"
+	rm -f "$sum"
+	step kmemleak 1300 sh "$VMDIR/kmemleak.sh" "$rep" "$sum"
+	rc=$?
+	case $rc in
+	0)
+		tap_result "$TEARDOWN" ok "$name" \
+			"$(cat "$sum") unreferenced object(s) elsewhere in the kernel, see dom0/kmemleak.txt"
+		say "kmemleak: no leak in the grant modules; $(cat "$sum") other unreferenced object(s) (dom0/kmemleak.txt)"
+		;;
+	1)
+		while IFS= read -r l; do diag+=("$l"); done < <(head -n 40 "$sum")
+		tap_result "$TEARDOWN" fail "$name" "${diag[@]}"
 		say "FAIL: kmemleak: leaked objects allocated by the grant modules (dom0/kmemleak.txt)"
-	fi
+		;;
+	*)
+		tap_result "$TEARDOWN" fail "$name" \
+			"kmemleak.sh exit $rc: $(cat "$sum" 2>/dev/null || echo 'timed out?')"
+		;;
+	esac
 }
 
 stop_daemon() { # NAME PID
@@ -696,12 +737,15 @@ stop_daemon() { # NAME PID
 }
 
 teardown() {
-	local m a
+	local m a lim
 	if [ -n "$DOMID" ] && domu_alive; then
 		say "asking the domU to finish"
 		domu_cmd finish
-		if ! a=$(domu_ack 300); then
-			echo "dom0: domU finish (limit 300 s)" >> "$RES/timeouts.txt"
+		# The domU checks kmemleak too on debug kernels (two scans).
+		lim=300
+		[ -e "$KMEMLEAK" ] && lim=900
+		if ! a=$(domu_ack $lim); then
+			echo "dom0: domU finish (limit $lim s)" >> "$RES/timeouts.txt"
 		fi
 	fi
 	collect_domu_output
@@ -721,6 +765,7 @@ teardown() {
 	fi
 	stop_daemon xenconsoled "$XCD_PID"
 	stop_daemon xenstored "$XSD_PID"
+	fs_cleanup
 	if [ "$MODULES" = ours ]; then
 		check_counters
 	else
@@ -763,6 +808,7 @@ finish() {
 
 # ---------------------------------------------------------------- modes
 mode_check() {
+	fs_setup
 	run_programs
 	daemons_alive "with the domU running"
 	vchan_dom0_server "$VCHAN_BYTES"

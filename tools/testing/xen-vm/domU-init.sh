@@ -14,8 +14,9 @@
 #       vchan-server PEER PATH STATEPATH BYTES TXSEED RXSEED LIMIT
 #       qdisk DEV BYTES MD5 WOFF_MIB WLEN_MIB
 #       fuzz SECONDS SEED
-#       finish: stop the peer agent, check the leak counters, rmmod,
-#               print real-clients.tap, teardown.tap, dmesg.txt
+#       finish: stop the peer agent, check the leak counters and (debug
+#               kernels) kmemleak, rmmod, print real-clients.tap,
+#               teardown.tap, kmemleak.txt, dmesg.txt
 #
 # From the kernel command line: xenvm_mode, xenvm_modules, xenvm_tt.
 
@@ -238,6 +239,36 @@ check_counters() {
 	frame counters.txt /tmp/counters.txt
 }
 
+# Debug kernels only (CONFIG_DEBUG_KMEMLEAK): unreferenced objects with a
+# frame in a grant module fail teardown.tap; the check is kmemleak.sh,
+# shared with dom0.  The whole report: domU/kmemleak.txt.
+check_kmemleak() {
+	[ -e /sys/kernel/debug/kmemleak ] || return 0
+	name="domU: kmemleak: no leak in the grant modules"
+	timeout -k 5 600 sh /etc/xen-vm/kmemleak.sh /tmp/kmemleak.txt /tmp/kmemleak.sum
+	rc=$?
+	case $rc in
+	0)
+		tap $TEARDOWN ok "$name" \
+			"$(cat /tmp/kmemleak.sum) unreferenced object(s) elsewhere in the kernel, see domU/kmemleak.txt"
+		;;
+	1)
+		head -n 40 /tmp/kmemleak.sum | sed 's/^/# /' >> $TEARDOWN
+		tap $TEARDOWN fail "$name"
+		;;
+	*)
+		tap $TEARDOWN fail "$name" \
+			"kmemleak.sh exit $rc: $(cat /tmp/kmemleak.sum 2>/dev/null || echo 'timed out?')"
+		;;
+	esac
+	if [ -f /tmp/kmemleak.txt ]; then
+		head -n 2000 /tmp/kmemleak.txt > /tmp/kmemleak.out
+		[ "$(wc -l < /tmp/kmemleak.txt)" -gt 2000 ] &&
+			echo "(cut at 2000 lines)" >> /tmp/kmemleak.out
+		frame kmemleak.txt /tmp/kmemleak.out
+	fi
+}
+
 finish() {
 	if [ -n "$PEER" ]; then
 		kill "$PEER" 2>/dev/null
@@ -257,6 +288,7 @@ finish() {
 	else
 		tap $TEARDOWN skip "domU: leak counters zero (in-tree modules have none)"
 	fi
+	check_kmemleak	# debug kernels only, before rmmod
 	for m in $(tac /etc/xen-vm/grant-modules); do
 		if rmmod "$m"; then
 			tap $TEARDOWN ok "domU: rmmod $m"

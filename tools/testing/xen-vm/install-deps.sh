@@ -19,9 +19,11 @@ pkgs=(
 	busybox-static cpio kmod zstd xz-utils gzip
 	# the vchan check helper (static) and the selftests' build
 	gcc libc6-dev make libxen-dev gcc-multilib linux-source-6.12
-	# GNU coreutils timeout/tail --pid, setsid (util-linux), strace for
-	# debugging in dom0
+	# GNU coreutils timeout/tail --pid, setsid and losetup (util-linux),
+	# strace for debugging in dom0
 	coreutils util-linux procps strace
+	# mkfs.ext4: dom0's ext4 file system on a loop device for the selftests
+	e2fsprogs
 )
 
 bash "$(dirname "$0")/../apt-install.sh" "${pkgs[@]}"

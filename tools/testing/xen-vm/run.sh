@@ -405,6 +405,7 @@ build_domu_initrd() { # K INPUTS
 		cp -L "$f" "$dir/lib/x86_64-linux-gnu/"
 	fi
 	install -m 755 "$VMDIR/domU-init.sh" "$dir/init"
+	install -m 755 "$VMDIR/kmemleak.sh" "$dir/etc/xen-vm/kmemleak.sh"
 	make_cpio "$dir" "$out"
 	rm -rf "$dir"
 }
@@ -416,7 +417,7 @@ build_domu_initrd() { # K INPUTS
 stage_inputs() { # K INPUTS
 	local k=$1 in=$2 p
 	mkdir -p "$in/selftests"
-	cp "$VMDIR/dom0-init.sh" "$VMDIR/lib.sh" "$in/"
+	cp "$VMDIR/dom0-init.sh" "$VMDIR/lib.sh" "$VMDIR/kmemleak.sh" "$in/"
 	cp "$VCHAN_XFER" "$in/vchan-xfer"
 	for p in $PROGS ${PEER_BIN:+xen_gnt_peer} $DESTROY_TEST; do
 		cp "$SELFTEST_BIN/$p" "$in/selftests/"

@@ -40,17 +40,9 @@ enum { NG = 16 };
 /* How long the driver gets to finish deferred work (revokes, unmaps). */
 #define SETTLE_MS 10000
 
-static bool absent(int rc)
-{
-	return rc == -ENOENT || rc == -ENODEV || rc == -ENXIO;
-}
-
 FIXTURE(fault) {
-	int alloc;
-	domid_t domid;
-	uint64_t aidx;
-	uint32_t grefs[NG];
-	uint8_t *apage;		/* gntalloc's mapping of the NG pages */
+	/* NG pages granted to ourselves; the tests open gntdev themselves. */
+	struct xg_selfgrant sg;
 	bool stats;
 	long long live0, pend0;
 };
@@ -59,28 +51,12 @@ FIXTURE_SETUP(fault)
 {
 	int rc;
 
-	self->alloc = -1;
-	self->apage = NULL;
-	rc = xg_open(XG_GNTDEV);
-	if (absent(rc))
-		SKIP(return, "%s: %s", XG_GNTDEV, strerror(-rc));
-	ASSERT_LE(0, rc);
-	close(rc);
-	rc = xg_open(XG_GNTALLOC);
-	if (absent(rc))
-		SKIP(return, "%s: %s", XG_GNTALLOC, strerror(-rc));
-	ASSERT_LE(0, rc);
-	self->alloc = rc;
-	rc = xg_self_domid();
-	if (rc < 0)
-		SKIP(return, "cannot tell our domid: %s", strerror(-rc));
-	self->domid = rc;
-	ASSERT_EQ(0, xg_gntalloc_alloc(self->alloc, self->domid,
-				       GNTALLOC_FLAG_WRITABLE, NG, &self->aidx,
-				       self->grefs));
-	self->apage = xg_mmap(self->alloc, self->aidx, NG,
-			      PROT_READ | PROT_WRITE, MAP_SHARED);
-	ASSERT_NE(NULL, self->apage);
+	rc = xg_selfgrant_open(&self->sg, NG);
+	if (rc && self->sg.skip)
+		SKIP(return, "%s: %s", self->sg.step, strerror(-rc));
+	ASSERT_EQ(0, rc) TH_LOG("%s: %s", self->sg.step, strerror(-rc));
+	close(self->sg.dev);
+	self->sg.dev = -1;
 	/* The baseline includes the fixture's own pages. */
 	self->stats = xg_is_ours();
 	if (self->stats) {
@@ -91,10 +67,7 @@ FIXTURE_SETUP(fault)
 
 FIXTURE_TEARDOWN(fault)
 {
-	if (self->apage)
-		munmap(self->apage, NG * PG);
-	if (self->alloc >= 0)
-		close(self->alloc);
+	xg_selfgrant_close(&self->sg);
 }
 
 /*
@@ -118,7 +91,7 @@ static void check_nothing_left(struct __test_metadata *_metadata,
 	}
 	limit = xg_module_param("xen_gntalloc", "limit");
 	if (limit > NG && limit <= 4096) {
-		rc = xg_gntalloc_fill_exactly(self->domid, limit - NG);
+		rc = xg_gntalloc_fill_exactly(self->sg.domid, limit - NG);
 		EXPECT_EQ(0, rc) TH_LOG("gntalloc refill to %lld pages: %s",
 					limit, strerror(-rc));
 	} else {
@@ -134,7 +107,8 @@ static uint8_t *map_grants(FIXTURE_DATA(fault) *self, int fd,
 	uint8_t *p;
 	int rc;
 
-	rc = xg_gntdev_map(fd, self->domid, n, self->grefs + first, index);
+	rc = xg_gntdev_map(fd, self->sg.domid, n, self->sg.grefs + first,
+			   index);
 	if (rc) {
 		errno = -rc;
 		return NULL;
@@ -158,14 +132,14 @@ static void check_maps_again(struct __test_metadata *_metadata,
 	uint8_t *g;
 	int fd;
 
-	xg_fill(self->apage, PG, seed);
+	xg_fill(self->sg.apage, PG, seed);
 	fd = xg_open(XG_GNTDEV);
 	ASSERT_LE(0, fd);
 	g = map_grants(self, fd, 0, NG, PROT_READ | PROT_WRITE, &index);
 	ASSERT_NE(NULL, g) TH_LOG("map after the faults: %s", strerror(errno));
 	EXPECT_EQ(-1, xg_check(g, PG, seed));
 	xg_fill(g + PG, PG, seed + 1);
-	EXPECT_EQ(-1, xg_check(self->apage + PG, PG, seed + 1));
+	EXPECT_EQ(-1, xg_check(self->sg.apage + PG, PG, seed + 1));
 	EXPECT_EQ(0, munmap(g, NG * PG));
 	EXPECT_EQ(0, xg_gntdev_unmap(fd, index, NG));
 	close(fd);
@@ -204,8 +178,8 @@ child_loop(FIXTURE_DATA(fault) *self, enum child_kind kind)
 		switch (kind) {
 		case K_MAP:
 			/* Ranges reserved and kept, some released again. */
-			if (xg_gntdev_map(dev, self->domid, NG, self->grefs,
-					  &idx[n % KEEP]))
+			if (xg_gntdev_map(dev, self->sg.domid, NG,
+					  self->sg.grefs, &idx[n % KEEP]))
 				_exit(11);
 			if (++n % 3 == 0 &&
 			    xg_gntdev_unmap(dev, idx[(n - 1) % KEEP], NG))
@@ -242,17 +216,18 @@ child_loop(FIXTURE_DATA(fault) *self, enum child_kind kind)
 				seg[i].len = 64;
 				if (pg == 0 || i % 2) {
 					seg[i].source.foreign.ref =
-						self->grefs[pg];
+						self->sg.grefs[pg];
 					seg[i].source.foreign.domid =
-						self->domid;
+						self->sg.domid;
 					seg[i].source.foreign.offset =
 						(i / NG) * 64 % PG;
 					seg[i].dest.virt = buf + i * 64;
 					seg[i].flags = XG_GNTCOPY_SOURCE_GREF;
 				} else {
 					seg[i].dest.foreign.ref =
-						self->grefs[pg];
-					seg[i].dest.foreign.domid = self->domid;
+						self->sg.grefs[pg];
+					seg[i].dest.foreign.domid =
+						self->sg.domid;
 					seg[i].dest.foreign.offset =
 						(i / NG) * 64 % PG;
 					seg[i].source.virt = buf + i * 64;
@@ -266,7 +241,7 @@ child_loop(FIXTURE_DATA(fault) *self, enum child_kind kind)
 					_exit(17);
 			break;
 		case K_ALLOC:
-			if (xg_gntalloc_alloc(al, self->domid,
+			if (xg_gntalloc_alloc(al, self->sg.domid,
 					      GNTALLOC_FLAG_WRITABLE, 4,
 					      &idx[0], NULL))
 				_exit(18);
@@ -306,7 +281,7 @@ TEST_F_TIMEOUT(fault, sigkill_during_map_mmap_copy, 120)
 	int status;
 	pid_t pid;
 
-	xg_fill(self->apage, PG, 50);
+	xg_fill(self->sg.apage, PG, 50);
 	for (it = 0; it < ITERS; it++) {
 		enum child_kind kind = it % K_NR;
 		/* 0 us, then a spread up to ~25 ms, varied per kind. */
@@ -330,7 +305,7 @@ TEST_F_TIMEOUT(fault, sigkill_during_map_mmap_copy, 120)
 	}
 	EXPECT_EQ(0, failures);
 	/* Page 0 was only read by the children. */
-	EXPECT_EQ(-1, xg_check(self->apage, PG, 50));
+	EXPECT_EQ(-1, xg_check(self->sg.apage, PG, 50));
 	check_maps_again(_metadata, self, 50);
 	check_nothing_left(_metadata, self);
 }
@@ -433,7 +408,7 @@ static void run_fork_family(struct __test_metadata *_metadata,
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
 		close(fds[0]);
-		fork_family(self->domid, fds[1], parent_first);
+		fork_family(self->sg.domid, fds[1], parent_first);
 	}
 	close(fds[1]);
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
@@ -449,7 +424,7 @@ static void run_fork_family(struct __test_metadata *_metadata,
 	/* Both have exited: their grants are revoked, nothing is left. */
 	dev = xg_open(XG_GNTDEV);
 	ASSERT_LE(0, dev);
-	rc = xg_grants_wait_gone(dev, self->domid, rep.grefs, FK, SETTLE_MS,
+	rc = xg_grants_wait_gone(dev, self->sg.domid, rep.grefs, FK, SETTLE_MS,
 				 &alive);
 	EXPECT_EQ(0, rc) TH_LOG("grant %u still in force: %s",
 				rep.grefs[alive], strerror(-rc));
@@ -514,7 +489,7 @@ static void *gntdev_racer(void *arg)
 	struct racer *r = arg;
 	FIXTURE_DATA(fault) *self = r->self;
 	unsigned int first = 2 * r->id, it, op;
-	uint8_t *mine = self->apage + first * PG, *g;
+	uint8_t *mine = self->sg.apage + first * PG, *g;
 	uint64_t index, off;
 	uint32_t count, ocount, seed;
 	int rc, dup_fd, mfd;
@@ -535,8 +510,8 @@ static void *gntdev_racer(void *arg)
 			mfd = dup_fd;
 		}
 		count = op == 3 ? 1 : 2;
-		rc = xg_gntdev_map(mfd, self->domid, count,
-				   self->grefs + first, &index);
+		rc = xg_gntdev_map(mfd, self->sg.domid, count,
+				   self->sg.grefs + first, &index);
 		if (rc) {
 			racer_fail(r, 2, -rc);
 			break;
@@ -593,7 +568,7 @@ static void *gntalloc_racer(void *arg)
 		r->iter = it;
 		n = 1 + rand_r(&r->seed) % 3;
 		seed = 2000 + r->id * 100 + it;
-		rc = xg_gntalloc_alloc(r->fd, self->domid,
+		rc = xg_gntalloc_alloc(r->fd, self->sg.domid,
 				       GNTALLOC_FLAG_WRITABLE, n, &index, NULL);
 		if (rc) {
 			racer_fail(r, 1, -rc);
@@ -743,7 +718,7 @@ TEST_F(fault, module_unload_refused_while_in_use)
 					     rc ? strerror(-rc) : "unloaded");
 
 	/* It still works; then only a mapping holds the file. */
-	xg_fill(self->apage, NG * PG, 53);
+	xg_fill(self->sg.apage, NG * PG, 53);
 	g = map_grants(self, dev, 0, NG, PROT_READ | PROT_WRITE, &index);
 	ASSERT_NE(NULL, g) TH_LOG("map: %s", strerror(errno));
 	EXPECT_EQ(-1, xg_check(g, NG * PG, 53));
@@ -753,7 +728,7 @@ TEST_F(fault, module_unload_refused_while_in_use)
 	ASSERT_TRUE(busy(rc)) TH_LOG("mapping only: delete_module: %s",
 				     rc ? strerror(-rc) : "unloaded");
 	xg_fill(g, NG * PG, 54);
-	EXPECT_EQ(-1, xg_check(self->apage, NG * PG, 54));
+	EXPECT_EQ(-1, xg_check(self->sg.apage, NG * PG, 54));
 	EXPECT_EQ(0, munmap(g, NG * PG));
 	check_maps_again(_metadata, self, 54);
 	check_nothing_left(_metadata, self);

@@ -401,50 +401,22 @@ TEST_F(gntdev, set_max_grants_improved)
 enum { NPAGES = 4 };
 
 FIXTURE(selfgrant) {
-	int dev;
-	int alloc;
-	domid_t domid;
-	uint64_t aidx;
-	uint32_t grefs[NPAGES];
-	uint8_t *apage;		/* gntalloc's mapping of the NPAGES pages */
+	struct xg_selfgrant sg; /* NPAGES pages granted to ourselves */
 };
 
 FIXTURE_SETUP(selfgrant)
 {
 	int rc;
 
-	self->dev = self->alloc = -1;
-	self->apage = NULL;
-	rc = open_or_errno(XG_GNTDEV);
-	if (absent(rc))
-		SKIP(return, "%s: %s", XG_GNTDEV, strerror(-rc));
-	ASSERT_LE(0, rc);
-	self->dev = rc;
-	rc = open_or_errno(XG_GNTALLOC);
-	if (absent(rc))
-		SKIP(return, "%s: %s", XG_GNTALLOC, strerror(-rc));
-	ASSERT_LE(0, rc);
-	self->alloc = rc;
-	rc = xg_self_domid();
-	if (rc < 0)
-		SKIP(return, "cannot tell our domid: %s", strerror(-rc));
-	self->domid = rc;
-	ASSERT_EQ(0, xg_gntalloc_alloc(self->alloc, self->domid,
-				       GNTALLOC_FLAG_WRITABLE, NPAGES,
-				       &self->aidx, self->grefs));
-	self->apage = xg_mmap(self->alloc, self->aidx, NPAGES,
-			      PROT_READ | PROT_WRITE, MAP_SHARED);
-	ASSERT_NE(NULL, self->apage);
+	rc = xg_selfgrant_open(&self->sg, NPAGES);
+	if (rc && self->sg.skip)
+		SKIP(return, "%s: %s", self->sg.step, strerror(-rc));
+	ASSERT_EQ(0, rc) TH_LOG("%s: %s", self->sg.step, strerror(-rc));
 }
 
 FIXTURE_TEARDOWN(selfgrant)
 {
-	if (self->apage)
-		munmap(self->apage, NPAGES * PG);
-	if (self->alloc >= 0)
-		close(self->alloc);
-	if (self->dev >= 0)
-		close(self->dev);
+	xg_selfgrant_close(&self->sg);
 }
 
 /* MAP_GRANT_REF + mmap of @count of our grants from @first; NULL on error. */
@@ -455,7 +427,8 @@ static uint8_t *map_self(FIXTURE_DATA(selfgrant) *self, int fd,
 	uint8_t *p;
 	int rc;
 
-	rc = xg_gntdev_map(fd, self->domid, count, self->grefs + first, index);
+	rc = xg_gntdev_map(fd, self->sg.domid, count, self->sg.grefs + first,
+			   index);
 	if (rc) {
 		errno = -rc;
 		return NULL;
@@ -475,21 +448,21 @@ TEST_F(selfgrant, map_shares_data_both_ways)
 	uint64_t index;
 	uint8_t *g;
 
-	xg_fill(self->apage, NPAGES * PG, 30);
-	g = map_self(self, self->dev, 0, NPAGES, PROT_READ | PROT_WRITE,
+	xg_fill(self->sg.apage, NPAGES * PG, 30);
+	g = map_self(self, self->sg.dev, 0, NPAGES, PROT_READ | PROT_WRITE,
 		     &index);
 	ASSERT_NE(NULL, g) TH_LOG("map: %s", strerror(errno));
 	EXPECT_EQ(-1, xg_check(g, NPAGES * PG, 30));
 	xg_fill(g, NPAGES * PG, 31);
-	EXPECT_EQ(-1, xg_check(self->apage, NPAGES * PG, 31));
+	EXPECT_EQ(-1, xg_check(self->sg.apage, NPAGES * PG, 31));
 	EXPECT_EQ(0, munmap(g, NPAGES * PG));
-	EXPECT_EQ(0, xg_gntdev_unmap(self->dev, index, NPAGES));
+	EXPECT_EQ(0, xg_gntdev_unmap(self->sg.dev, index, NPAGES));
 	/* And the range can be mapped again, in a different order. */
-	g = map_self(self, self->dev, 2, 2, PROT_READ, &index);
+	g = map_self(self, self->sg.dev, 2, 2, PROT_READ, &index);
 	ASSERT_NE(NULL, g) TH_LOG("map: %s", strerror(errno));
-	EXPECT_EQ(0, memcmp(g, self->apage + 2 * PG, 2 * PG));
+	EXPECT_EQ(0, memcmp(g, self->sg.apage + 2 * PG, 2 * PG));
 	EXPECT_EQ(0, munmap(g, 2 * PG));
-	EXPECT_EQ(0, xg_gntdev_unmap(self->dev, index, 2));
+	EXPECT_EQ(0, xg_gntdev_unmap(self->sg.dev, index, 2));
 }
 
 /* GET_OFFSET_FOR_VADDR gives back the index and count of a mapping. */
@@ -499,27 +472,27 @@ TEST_F(selfgrant, get_offset_for_vaddr)
 	uint32_t count = 0;
 	uint8_t *g1, *g2;
 
-	g1 = map_self(self, self->dev, 0, 1, PROT_READ | PROT_WRITE, &i1);
+	g1 = map_self(self, self->sg.dev, 0, 1, PROT_READ | PROT_WRITE, &i1);
 	ASSERT_NE(NULL, g1) TH_LOG("map: %s", strerror(errno));
-	g2 = map_self(self, self->dev, 1, 3, PROT_READ | PROT_WRITE, &i2);
+	g2 = map_self(self, self->sg.dev, 1, 3, PROT_READ | PROT_WRITE, &i2);
 	ASSERT_NE(NULL, g2) TH_LOG("map: %s", strerror(errno));
-	ASSERT_EQ(0, xg_gntdev_offset(self->dev, g2, &off, &count));
+	ASSERT_EQ(0, xg_gntdev_offset(self->sg.dev, g2, &off, &count));
 	EXPECT_EQ(i2, off);
 	EXPECT_EQ(3, count);
-	ASSERT_EQ(0, xg_gntdev_offset(self->dev, g1, &off, &count));
+	ASSERT_EQ(0, xg_gntdev_offset(self->sg.dev, g1, &off, &count));
 	EXPECT_EQ(i1, off);
 	EXPECT_EQ(1, count);
 	/* The libxengnttab unmap sequence. */
 	ASSERT_EQ(0, munmap(g2, 3 * PG));
-	EXPECT_EQ(0, xg_gntdev_unmap(self->dev, i2, 3));
+	EXPECT_EQ(0, xg_gntdev_unmap(self->sg.dev, i2, 3));
 	ASSERT_EQ(0, munmap(g1, PG));
-	EXPECT_EQ(0, xg_gntdev_unmap(self->dev, i1, 1));
+	EXPECT_EQ(0, xg_gntdev_unmap(self->sg.dev, i1, 1));
 	/*
 	 * Gone. (Checked once no gntdev mapping is left: in-tree looks the
 	 * address up with find_vma(), which also finds a mapping above it.)
 	 */
-	EXPECT_EQ(-EINVAL, xg_gntdev_offset(self->dev, g1, &off, &count));
-	EXPECT_EQ(-EINVAL, xg_gntdev_offset(self->dev, g2, &off, &count));
+	EXPECT_EQ(-EINVAL, xg_gntdev_offset(self->sg.dev, g1, &off, &count));
+	EXPECT_EQ(-EINVAL, xg_gntdev_offset(self->sg.dev, g2, &off, &count));
 }
 
 /* A range can be mmap()ed once: a second mmap() of it is EINVAL. */
@@ -528,13 +501,13 @@ TEST_F(selfgrant, mmap_twice_einval)
 	uint64_t index;
 	uint8_t *g;
 
-	g = map_self(self, self->dev, 0, 2, PROT_READ | PROT_WRITE, &index);
+	g = map_self(self, self->sg.dev, 0, 2, PROT_READ | PROT_WRITE, &index);
 	ASSERT_NE(NULL, g);
-	EXPECT_EQ(NULL, xg_mmap(self->dev, index, 2, PROT_READ | PROT_WRITE,
+	EXPECT_EQ(NULL, xg_mmap(self->sg.dev, index, 2, PROT_READ | PROT_WRITE,
 				MAP_SHARED));
 	EXPECT_EQ(EINVAL, errno);
 	munmap(g, 2 * PG);
-	EXPECT_EQ(0, xg_gntdev_unmap(self->dev, index, 2));
+	EXPECT_EQ(0, xg_gntdev_unmap(self->sg.dev, index, 2));
 }
 
 /* UNMAP_GRANT_REF before munmap(): the pages stay mapped until munmap(). */
@@ -543,18 +516,18 @@ TEST_F(selfgrant, unmap_before_munmap_keeps_pages)
 	uint64_t index;
 	uint8_t *g;
 
-	xg_fill(self->apage, NPAGES * PG, 32);
-	g = map_self(self, self->dev, 0, NPAGES, PROT_READ | PROT_WRITE,
+	xg_fill(self->sg.apage, NPAGES * PG, 32);
+	g = map_self(self, self->sg.dev, 0, NPAGES, PROT_READ | PROT_WRITE,
 		     &index);
 	ASSERT_NE(NULL, g);
-	ASSERT_EQ(0, xg_gntdev_unmap(self->dev, index, NPAGES));
+	ASSERT_EQ(0, xg_gntdev_unmap(self->sg.dev, index, NPAGES));
 	EXPECT_EQ(-1, xg_check(g, NPAGES * PG, 32));
 	xg_fill(g, NPAGES * PG, 33);
-	EXPECT_EQ(-1, xg_check(self->apage, NPAGES * PG, 33));
+	EXPECT_EQ(-1, xg_check(self->sg.apage, NPAGES * PG, 33));
 	/* The range is gone from the file. */
-	EXPECT_EQ(-ENOENT, xg_gntdev_unmap(self->dev, index, NPAGES));
-	EXPECT_EQ(NULL, xg_mmap(self->dev, index, NPAGES, PROT_READ,
-				MAP_SHARED));
+	EXPECT_EQ(-ENOENT, xg_gntdev_unmap(self->sg.dev, index, NPAGES));
+	EXPECT_EQ(NULL,
+		  xg_mmap(self->sg.dev, index, NPAGES, PROT_READ, MAP_SHARED));
 	EXPECT_EQ(EINVAL, errno);
 	EXPECT_EQ(0, munmap(g, NPAGES * PG));
 }
@@ -565,15 +538,15 @@ TEST_F(selfgrant, close_before_munmap_keeps_pages)
 	uint64_t index;
 	uint8_t *g;
 
-	xg_fill(self->apage, NPAGES * PG, 34);
-	g = map_self(self, self->dev, 0, NPAGES, PROT_READ | PROT_WRITE,
+	xg_fill(self->sg.apage, NPAGES * PG, 34);
+	g = map_self(self, self->sg.dev, 0, NPAGES, PROT_READ | PROT_WRITE,
 		     &index);
 	ASSERT_NE(NULL, g);
-	close(self->dev);
-	self->dev = -1;
+	close(self->sg.dev);
+	self->sg.dev = -1;
 	EXPECT_EQ(-1, xg_check(g, NPAGES * PG, 34));
 	g[10] = 0x42;
-	EXPECT_EQ(0x42, self->apage[10]);
+	EXPECT_EQ(0x42, self->sg.apage[10]);
 	EXPECT_EQ(0, munmap(g, NPAGES * PG));
 }
 
@@ -583,16 +556,16 @@ TEST_F(selfgrant, readonly_map_no_clear_byte)
 	uint64_t index;
 	uint8_t *g;
 
-	xg_fill(self->apage, NPAGES * PG, 35);
-	g = map_self(self, self->dev, 0, 2, PROT_READ, &index);
+	xg_fill(self->sg.apage, NPAGES * PG, 35);
+	g = map_self(self, self->sg.dev, 0, 2, PROT_READ, &index);
 	ASSERT_NE(NULL, g) TH_LOG("map: %s", strerror(errno));
 	EXPECT_EQ(-1, xg_check(g, 2 * PG, 35));
-	EXPECT_EQ(-EINVAL, xg_gntdev_notify(self->dev, index + 5,
+	EXPECT_EQ(-EINVAL, xg_gntdev_notify(self->sg.dev, index + 5,
 					    UNMAP_NOTIFY_CLEAR_BYTE, 0));
 	/* A notification without CLEAR_BYTE is fine. */
-	EXPECT_EQ(0, xg_gntdev_notify(self->dev, index + 5, 0, 0));
+	EXPECT_EQ(0, xg_gntdev_notify(self->sg.dev, index + 5, 0, 0));
 	munmap(g, 2 * PG);
-	EXPECT_EQ(0, xg_gntdev_unmap(self->dev, index, 2));
+	EXPECT_EQ(0, xg_gntdev_unmap(self->sg.dev, index, 2));
 }
 
 /* A read-only grant maps read-only; a writable mmap() of it fails. */
@@ -602,67 +575,70 @@ TEST_F(selfgrant, readonly_grant)
 	uint32_t gref;
 	uint8_t *a, *g;
 
-	ASSERT_EQ(0, xg_gntalloc_alloc(self->alloc, self->domid, 0, 1, &aidx,
-				       &gref));
-	a = xg_mmap(self->alloc, aidx, 1, PROT_READ | PROT_WRITE, MAP_SHARED);
+	ASSERT_EQ(0, xg_gntalloc_alloc(self->sg.alloc, self->sg.domid, 0, 1,
+				       &aidx, &gref));
+	a = xg_mmap(self->sg.alloc, aidx, 1, PROT_READ | PROT_WRITE,
+		    MAP_SHARED);
 	ASSERT_NE(NULL, a);
 	xg_fill(a, PG, 36);
 
-	ASSERT_EQ(0, xg_gntdev_map(self->dev, self->domid, 1, &gref, &index));
-	EXPECT_EQ(NULL, xg_mmap(self->dev, index, 1, PROT_READ | PROT_WRITE,
+	ASSERT_EQ(0, xg_gntdev_map(self->sg.dev, self->sg.domid, 1, &gref,
+				   &index));
+	EXPECT_EQ(NULL, xg_mmap(self->sg.dev, index, 1, PROT_READ | PROT_WRITE,
 				MAP_SHARED));
 	/* A permanent failure: never EAGAIN, which libxengnttab retries. */
 	EXPECT_NE(EAGAIN, errno);
-	EXPECT_EQ(0, xg_gntdev_unmap(self->dev, index, 1));
+	EXPECT_EQ(0, xg_gntdev_unmap(self->sg.dev, index, 1));
 
-	ASSERT_EQ(0, xg_gntdev_map(self->dev, self->domid, 1, &gref, &index));
-	g = xg_mmap(self->dev, index, 1, PROT_READ, MAP_SHARED);
+	ASSERT_EQ(0, xg_gntdev_map(self->sg.dev, self->sg.domid, 1, &gref,
+				   &index));
+	g = xg_mmap(self->sg.dev, index, 1, PROT_READ, MAP_SHARED);
 	ASSERT_NE(NULL, g) TH_LOG("mmap: %s", strerror(errno));
 	EXPECT_EQ(-1, xg_check(g, PG, 36));
 	munmap(g, PG);
-	EXPECT_EQ(0, xg_gntdev_unmap(self->dev, index, 1));
+	EXPECT_EQ(0, xg_gntdev_unmap(self->sg.dev, index, 1));
 	munmap(a, PG);
 }
 
 /* CLEAR_BYTE: the byte is zero once the mapping is gone, nothing else is. */
 TEST_F(selfgrant, notify_clear_byte_on_unmap)
 {
-	uint8_t *b = self->apage + PG + 100;
+	uint8_t *b = self->sg.apage + PG + 100;
 	uint64_t index;
 	uint8_t *g;
 
-	memset(self->apage, 0x5a, NPAGES * PG);
-	g = map_self(self, self->dev, 0, NPAGES, PROT_READ | PROT_WRITE,
+	memset(self->sg.apage, 0x5a, NPAGES * PG);
+	g = map_self(self, self->sg.dev, 0, NPAGES, PROT_READ | PROT_WRITE,
 		     &index);
 	ASSERT_NE(NULL, g);
-	ASSERT_EQ(0, xg_gntdev_notify(self->dev, index + PG + 100,
+	ASSERT_EQ(0, xg_gntdev_notify(self->sg.dev, index + PG + 100,
 				      UNMAP_NOTIFY_CLEAR_BYTE, 0));
 	EXPECT_EQ(0x5a, *b);
 	ASSERT_EQ(0, munmap(g, NPAGES * PG));
-	ASSERT_EQ(0, xg_gntdev_unmap(self->dev, index, NPAGES));
+	ASSERT_EQ(0, xg_gntdev_unmap(self->sg.dev, index, NPAGES));
 	EXPECT_TRUE(xg_wait_byte(b, 0, 3000)) TH_LOG("byte is %#x", *b);
 	EXPECT_EQ(0x5a, b[-1]);
 	EXPECT_EQ(0x5a, b[1]);
-	EXPECT_EQ(0x5a, self->apage[100]);
+	EXPECT_EQ(0x5a, self->sg.apage[100]);
 }
 
 /* CLEAR_BYTE may be set up before mmap(). */
 TEST_F(selfgrant, notify_clear_byte_set_before_mmap)
 {
-	uint8_t *b = self->apage + 7;
+	uint8_t *b = self->sg.apage + 7;
 	uint64_t index;
 	uint8_t *g;
 
-	memset(self->apage, 0xa5, PG);
-	ASSERT_EQ(0, xg_gntdev_map(self->dev, self->domid, 1, self->grefs,
-				   &index));
-	ASSERT_EQ(0, xg_gntdev_notify(self->dev, index + 7,
+	memset(self->sg.apage, 0xa5, PG);
+	ASSERT_EQ(0, xg_gntdev_map(self->sg.dev, self->sg.domid, 1,
+				   self->sg.grefs, &index));
+	ASSERT_EQ(0, xg_gntdev_notify(self->sg.dev, index + 7,
 				      UNMAP_NOTIFY_CLEAR_BYTE, 0));
-	g = xg_mmap(self->dev, index, 1, PROT_READ | PROT_WRITE, MAP_SHARED);
+	g = xg_mmap(self->sg.dev, index, 1, PROT_READ | PROT_WRITE, MAP_SHARED);
 	ASSERT_NE(NULL, g);
 	EXPECT_EQ(0xa5, g[7]);
 	ASSERT_EQ(0, munmap(g, PG));
-	ASSERT_EQ(0, xg_gntdev_unmap(self->dev, index, 1));
+	ASSERT_EQ(0, xg_gntdev_unmap(self->sg.dev, index, 1));
 	EXPECT_TRUE(xg_wait_byte(b, 0, 3000)) TH_LOG("byte is %#x", *b);
 	EXPECT_EQ(0xa5, b[1]);
 }
@@ -675,20 +651,20 @@ TEST_F(selfgrant, notify_send_event_on_unmap)
 	uint8_t *g;
 	int rc;
 
-	rc = xg_evtchn_pair_open(&ev, self->domid);
+	rc = xg_evtchn_pair_open(&ev, self->sg.domid);
 	if (rc == -ENOENT)
 		SKIP(return, "%s: no such device", XG_EVTCHN);
 	ASSERT_EQ(0, rc) TH_LOG("event channel loopback: %s", strerror(-rc));
-	g = map_self(self, self->dev, 0, 2, PROT_READ | PROT_WRITE, &index);
+	g = map_self(self, self->sg.dev, 0, 2, PROT_READ | PROT_WRITE, &index);
 	ASSERT_NE(NULL, g);
-	ASSERT_EQ(0, xg_gntdev_notify(self->dev, index + 3,
+	ASSERT_EQ(0, xg_gntdev_notify(self->sg.dev, index + 3,
 				      UNMAP_NOTIFY_CLEAR_BYTE |
 				      UNMAP_NOTIFY_SEND_EVENT, ev.send));
 	EXPECT_EQ(-ETIMEDOUT, xg_evtchn_wait(ev.fd, ev.recv, 100));
 	ASSERT_EQ(0, munmap(g, 2 * PG));
-	ASSERT_EQ(0, xg_gntdev_unmap(self->dev, index, 2));
+	ASSERT_EQ(0, xg_gntdev_unmap(self->sg.dev, index, 2));
 	EXPECT_EQ(0, xg_evtchn_wait(ev.fd, ev.recv, 3000));
-	EXPECT_EQ(0, self->apage[3]);
+	EXPECT_EQ(0, self->sg.apage[3]);
 	xg_evtchn_pair_close(&ev);
 }
 
@@ -703,12 +679,12 @@ TEST_F(selfgrant, process_exit_with_live_mapping)
 	int status, rc;
 	pid_t pid;
 
-	rc = xg_evtchn_pair_open(&ev, self->domid);
+	rc = xg_evtchn_pair_open(&ev, self->sg.domid);
 	have_ev = rc == 0;
 	if (!have_ev)
 		TH_LOG("no event channel loopback (%s): byte only",
 		       strerror(-rc));
-	memset(self->apage, 0x3c, PG);
+	memset(self->sg.apage, 0x3c, PG);
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
@@ -732,8 +708,8 @@ TEST_F(selfgrant, process_exit_with_live_mapping)
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_TRUE(WIFEXITED(status));
 	ASSERT_EQ(0, WEXITSTATUS(status));
-	EXPECT_EQ(0x11, self->apage[201]);
-	EXPECT_TRUE(xg_wait_byte(self->apage + 200, 0, 3000));
+	EXPECT_EQ(0x11, self->sg.apage[201]);
+	EXPECT_TRUE(xg_wait_byte(self->sg.apage + 200, 0, 3000));
 	if (have_ev) {
 		EXPECT_EQ(0, xg_evtchn_wait(ev.fd, ev.recv, 3000));
 		xg_evtchn_pair_close(&ev);
@@ -756,8 +732,8 @@ TEST_F(selfgrant, fork_child_does_not_inherit)
 	if (gt && strcmp(gt, "PV"))
 		SKIP(return, "guest type %s: only PV mappings are not copied",
 		     gt);
-	xg_fill(self->apage, PG, 38);
-	g = map_self(self, self->dev, 0, 1, PROT_READ | PROT_WRITE, &index);
+	xg_fill(self->sg.apage, PG, 38);
+	g = map_self(self, self->sg.dev, 0, 1, PROT_READ | PROT_WRITE, &index);
 	ASSERT_NE(NULL, g);
 	pid = fork();
 	ASSERT_LE(0, pid);
@@ -772,7 +748,7 @@ TEST_F(selfgrant, fork_child_does_not_inherit)
 	EXPECT_EQ(0, WEXITSTATUS(status));
 	EXPECT_EQ(-1, xg_check(g, PG, 38));
 	munmap(g, PG);
-	EXPECT_EQ(0, xg_gntdev_unmap(self->dev, index, 1));
+	EXPECT_EQ(0, xg_gntdev_unmap(self->sg.dev, index, 1));
 }
 
 /*
@@ -784,20 +760,20 @@ TEST_F(selfgrant, gntalloc_notify_seen_by_mapper)
 	uint64_t index;
 	uint8_t *g;
 
-	g = map_self(self, self->dev, 0, 1, PROT_READ | PROT_WRITE, &index);
+	g = map_self(self, self->sg.dev, 0, 1, PROT_READ | PROT_WRITE, &index);
 	ASSERT_NE(NULL, g);
 	memset(g, 0x77, PG);
-	ASSERT_EQ(0, xg_gntalloc_notify(self->alloc, self->aidx + 300,
+	ASSERT_EQ(0, xg_gntalloc_notify(self->sg.alloc, self->sg.aidx + 300,
 					UNMAP_NOTIFY_CLEAR_BYTE, 0));
-	ASSERT_EQ(0, xg_gntalloc_dealloc(self->alloc, self->aidx, 1));
+	ASSERT_EQ(0, xg_gntalloc_dealloc(self->sg.alloc, self->sg.aidx, 1));
 	EXPECT_EQ(0x77, g[300]);
-	ASSERT_EQ(0, munmap(self->apage, NPAGES * PG));
-	self->apage = NULL;
+	ASSERT_EQ(0, munmap(self->sg.apage, NPAGES * PG));
+	self->sg.apage = NULL;
 	EXPECT_TRUE(xg_wait_byte(g + 300, 0, 3000)) TH_LOG("byte %#x", g[300]);
 	EXPECT_EQ(0x77, g[299]);
 	EXPECT_EQ(0x77, g[301]);
 	munmap(g, PG);
-	EXPECT_EQ(0, xg_gntdev_unmap(self->dev, index, 1));
+	EXPECT_EQ(0, xg_gntdev_unmap(self->sg.dev, index, 1));
 }
 
 /* GRANT_COPY both ways, whole pages and parts, checked through gntalloc. */
@@ -813,42 +789,42 @@ TEST_F(selfgrant, grant_copy_both_ways)
 
 	/* Local -> grant, a whole page. */
 	xg_fill(buf, PG, 41);
-	seg_to_gref(&seg[0], buf, self->domid, self->grefs[0], 0, PG);
-	ASSERT_EQ(0, xg_gntdev_copy(self->dev, seg, 1));
+	seg_to_gref(&seg[0], buf, self->sg.domid, self->sg.grefs[0], 0, PG);
+	ASSERT_EQ(0, xg_gntdev_copy(self->sg.dev, seg, 1));
 	EXPECT_EQ(XG_GNTST_OKAY, seg[0].status);
-	EXPECT_EQ(-1, xg_check(self->apage, PG, 41));
+	EXPECT_EQ(-1, xg_check(self->sg.apage, PG, 41));
 
 	/* Grant -> local, a whole page. */
-	xg_fill(self->apage + PG, PG, 42);
+	xg_fill(self->sg.apage + PG, PG, 42);
 	memset(buf, 0, 2 * PG);
-	seg_from_gref(&seg[0], self->domid, self->grefs[1], 0, buf, PG);
-	ASSERT_EQ(0, xg_gntdev_copy(self->dev, seg, 1));
+	seg_from_gref(&seg[0], self->sg.domid, self->sg.grefs[1], 0, buf, PG);
+	ASSERT_EQ(0, xg_gntdev_copy(self->sg.dev, seg, 1));
 	EXPECT_EQ(XG_GNTST_OKAY, seg[0].status);
 	EXPECT_EQ(-1, xg_check(buf, PG, 42));
 
 	/* Part of a page, at an offset: nothing around it is touched. */
-	memset(self->apage + 2 * PG, 0xee, PG);
+	memset(self->sg.apage + 2 * PG, 0xee, PG);
 	xg_fill(buf, 1000, 43);
-	seg_to_gref(&seg[0], buf, self->domid, self->grefs[2], 100, 1000);
-	ASSERT_EQ(0, xg_gntdev_copy(self->dev, seg, 1));
+	seg_to_gref(&seg[0], buf, self->sg.domid, self->sg.grefs[2], 100, 1000);
+	ASSERT_EQ(0, xg_gntdev_copy(self->sg.dev, seg, 1));
 	EXPECT_EQ(XG_GNTST_OKAY, seg[0].status);
-	EXPECT_EQ(0, memcmp(self->apage + 2 * PG + 100, buf, 1000));
+	EXPECT_EQ(0, memcmp(self->sg.apage + 2 * PG + 100, buf, 1000));
 	for (i = 0; i < PG; i++)
 		if (i < 100 || i >= 1100)
-			ASSERT_EQ(0xee, self->apage[2 * PG + i]);
+			ASSERT_EQ(0xee, self->sg.apage[2 * PG + i]);
 
 	/* A local buffer across a page boundary, both directions. */
 	xg_fill(buf + PG - 50, 200, 44);
-	seg_to_gref(&seg[0], buf + PG - 50, self->domid, self->grefs[3], 0,
-		    200);
+	seg_to_gref(&seg[0], buf + PG - 50, self->sg.domid, self->sg.grefs[3],
+		    0, 200);
 	memset(buf + 3000, 0, 200);
-	seg_from_gref(&seg[1], self->domid, self->grefs[1], 0, buf + 3000,
+	seg_from_gref(&seg[1], self->sg.domid, self->sg.grefs[1], 0, buf + 3000,
 		      200);
-	ASSERT_EQ(0, xg_gntdev_copy(self->dev, seg, 2));
+	ASSERT_EQ(0, xg_gntdev_copy(self->sg.dev, seg, 2));
 	EXPECT_EQ(XG_GNTST_OKAY, seg[0].status);
 	EXPECT_EQ(XG_GNTST_OKAY, seg[1].status);
-	EXPECT_EQ(0, memcmp(self->apage + 3 * PG, buf + PG - 50, 200));
-	EXPECT_EQ(0, memcmp(buf + 3000, self->apage + PG, 200));
+	EXPECT_EQ(0, memcmp(self->sg.apage + 3 * PG, buf + PG - 50, 200));
+	EXPECT_EQ(0, memcmp(buf + 3000, self->sg.apage + PG, 200));
 	munmap(buf, 2 * PG);
 }
 
@@ -860,23 +836,26 @@ TEST_F(selfgrant, grant_copy_many_segments)
 	uint8_t src[NSEG * LEN], dst[NSEG * LEN];
 	int i;
 
-	memset(self->apage, 0, NPAGES * PG);
+	memset(self->sg.apage, 0, NPAGES * PG);
 	xg_fill(src, sizeof(src), 45);
 	for (i = 0; i < NSEG; i++)
-		seg_to_gref(&seg[i], src + i * LEN, self->domid,
-			    self->grefs[i % NPAGES], (i / NPAGES) * LEN, LEN);
-	ASSERT_EQ(0, xg_gntdev_copy(self->dev, seg, NSEG));
+		seg_to_gref(&seg[i], src + i * LEN, self->sg.domid,
+			    self->sg.grefs[i % NPAGES], (i / NPAGES) * LEN,
+			    LEN);
+	ASSERT_EQ(0, xg_gntdev_copy(self->sg.dev, seg, NSEG));
 	for (i = 0; i < NSEG; i++) {
 		EXPECT_EQ(XG_GNTST_OKAY, seg[i].status) TH_LOG("segment %d", i);
-		EXPECT_EQ(0, memcmp(self->apage + (i % NPAGES) * PG +
-				    (i / NPAGES) * LEN, src + i * LEN, LEN))
+		EXPECT_EQ(0, memcmp(self->sg.apage + (i % NPAGES) * PG +
+					    (i / NPAGES) * LEN,
+				    src + i * LEN, LEN))
 			TH_LOG("segment %d", i);
 	}
 	memset(dst, 0, sizeof(dst));
 	for (i = 0; i < NSEG; i++)
-		seg_from_gref(&seg[i], self->domid, self->grefs[i % NPAGES],
-			      (i / NPAGES) * LEN, dst + i * LEN, LEN);
-	ASSERT_EQ(0, xg_gntdev_copy(self->dev, seg, NSEG));
+		seg_from_gref(&seg[i], self->sg.domid,
+			      self->sg.grefs[i % NPAGES], (i / NPAGES) * LEN,
+			      dst + i * LEN, LEN);
+	ASSERT_EQ(0, xg_gntdev_copy(self->sg.dev, seg, NSEG));
 	for (i = 0; i < NSEG; i++)
 		EXPECT_EQ(XG_GNTST_OKAY, seg[i].status);
 	EXPECT_EQ(0, memcmp(src, dst, sizeof(src)));
@@ -888,17 +867,19 @@ TEST_F(selfgrant, grant_copy_status_per_segment)
 	struct gntdev_grant_copy_segment seg[3];
 	uint8_t buf[3][128];
 
-	xg_fill(self->apage, PG, 46);
+	xg_fill(self->sg.apage, PG, 46);
 	memset(buf, 0, sizeof(buf));
-	seg_from_gref(&seg[0], self->domid, self->grefs[0], 0, buf[0], 128);
-	seg_from_gref(&seg[1], self->domid, XG_BAD_GREF, 0, buf[1], 128);
-	seg_from_gref(&seg[2], self->domid, self->grefs[0], 128, buf[2], 128);
-	ASSERT_EQ(0, xg_gntdev_copy(self->dev, seg, 3));
+	seg_from_gref(&seg[0], self->sg.domid, self->sg.grefs[0], 0, buf[0],
+		      128);
+	seg_from_gref(&seg[1], self->sg.domid, XG_BAD_GREF, 0, buf[1], 128);
+	seg_from_gref(&seg[2], self->sg.domid, self->sg.grefs[0], 128, buf[2],
+		      128);
+	ASSERT_EQ(0, xg_gntdev_copy(self->sg.dev, seg, 3));
 	EXPECT_EQ(XG_GNTST_OKAY, seg[0].status);
 	EXPECT_EQ(XG_GNTST_BAD_GNTREF, seg[1].status);
 	EXPECT_EQ(XG_GNTST_OKAY, seg[2].status);
-	EXPECT_EQ(0, memcmp(buf[0], self->apage, 128));
-	EXPECT_EQ(0, memcmp(buf[2], self->apage + 128, 128));
+	EXPECT_EQ(0, memcmp(buf[0], self->sg.apage, 128));
+	EXPECT_EQ(0, memcmp(buf[2], self->sg.apage + 128, 128));
 }
 
 /* Copying into a read-only grant fails (status); reading it works. */
@@ -909,18 +890,19 @@ TEST_F(selfgrant, grant_copy_readonly_grant)
 	uint64_t aidx;
 	uint32_t gref;
 
-	ASSERT_EQ(0, xg_gntalloc_alloc(self->alloc, self->domid, 0, 1, &aidx,
-				       &gref));
-	a = xg_mmap(self->alloc, aidx, 1, PROT_READ | PROT_WRITE, MAP_SHARED);
+	ASSERT_EQ(0, xg_gntalloc_alloc(self->sg.alloc, self->sg.domid, 0, 1,
+				       &aidx, &gref));
+	a = xg_mmap(self->sg.alloc, aidx, 1, PROT_READ | PROT_WRITE,
+		    MAP_SHARED);
 	ASSERT_NE(NULL, a);
 	memset(a, 0x99, PG);
 	memset(buf, 0x11, sizeof(buf));
-	seg_to_gref(&seg, buf, self->domid, gref, 0, sizeof(buf));
-	ASSERT_EQ(0, xg_gntdev_copy(self->dev, &seg, 1));
+	seg_to_gref(&seg, buf, self->sg.domid, gref, 0, sizeof(buf));
+	ASSERT_EQ(0, xg_gntdev_copy(self->sg.dev, &seg, 1));
 	EXPECT_NE(XG_GNTST_OKAY, seg.status);
 	EXPECT_EQ(0x99, a[0]);
-	seg_from_gref(&seg, self->domid, gref, 0, buf, sizeof(buf));
-	ASSERT_EQ(0, xg_gntdev_copy(self->dev, &seg, 1));
+	seg_from_gref(&seg, self->sg.domid, gref, 0, buf, sizeof(buf));
+	ASSERT_EQ(0, xg_gntdev_copy(self->sg.dev, &seg, 1));
 	EXPECT_EQ(XG_GNTST_OKAY, seg.status);
 	EXPECT_EQ(0x99, buf[255]);
 	munmap(a, PG);
@@ -942,13 +924,13 @@ TEST_F(selfgrant, counters_back_to_start_improved)
 	/* The fixture's own allocation is part of the baseline. */
 	ASSERT_EQ(0, xg_stats_sum("live_", &live0));
 	ASSERT_EQ(0, xg_stats_sum("pending_", &pend0));
-	g = map_self(self, self->dev, 0, NPAGES, PROT_READ | PROT_WRITE,
+	g = map_self(self, self->sg.dev, 0, NPAGES, PROT_READ | PROT_WRITE,
 		     &index);
 	ASSERT_NE(NULL, g);
 	ASSERT_EQ(0, xg_stats_sum("live_", &last));
 	EXPECT_LT(live0, last);
 	ASSERT_EQ(0, munmap(g, NPAGES * PG));
-	ASSERT_EQ(0, xg_gntdev_unmap(self->dev, index, NPAGES));
+	ASSERT_EQ(0, xg_gntdev_unmap(self->sg.dev, index, NPAGES));
 	rc = xg_stats_wait_le("live_", live0, 5000, &last);
 	EXPECT_EQ(0, rc) TH_LOG("live_* %lld, was %lld", last, live0);
 	rc = xg_stats_wait_le("pending_", pend0, 5000, &last);

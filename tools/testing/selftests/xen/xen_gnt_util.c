@@ -461,6 +461,81 @@ int xg_evtchn_wait(int fd, uint32_t port, int timeout_ms)
 	return 0;
 }
 
+/* --- the self-grant loopback -------------------------------------------- */
+
+static bool xg_absent(int rc)
+{
+	return rc == -ENOENT || rc == -ENODEV || rc == -ENXIO;
+}
+
+int xg_selfgrant_open(struct xg_selfgrant *sg, uint32_t count)
+{
+	int rc;
+
+	memset(sg, 0, sizeof(*sg));
+	sg->dev = sg->alloc = -1;
+	sg->count = count;
+	sg->step = "open " XG_GNTDEV;
+	rc = xg_open(XG_GNTDEV);
+	if (rc < 0) {
+		sg->skip = xg_absent(rc);
+		goto err;
+	}
+	sg->dev = rc;
+	sg->step = "open " XG_GNTALLOC;
+	rc = xg_open(XG_GNTALLOC);
+	if (rc < 0) {
+		sg->skip = xg_absent(rc);
+		goto err;
+	}
+	sg->alloc = rc;
+	sg->step = "our domid";
+	rc = xg_self_domid();
+	if (rc < 0) {
+		sg->skip = true;
+		goto err;
+	}
+	sg->domid = rc;
+	sg->step = "calloc";
+	sg->grefs = calloc(count ? count : 1, sizeof(*sg->grefs));
+	if (!sg->grefs) {
+		rc = -ENOMEM;
+		goto err;
+	}
+	sg->step = "IOCTL_GNTALLOC_ALLOC_GREF";
+	rc = xg_gntalloc_alloc(sg->alloc, sg->domid, GNTALLOC_FLAG_WRITABLE,
+			       count, &sg->aidx, sg->grefs);
+	if (rc)
+		goto err;
+	sg->step = "mmap of the gntalloc pages";
+	sg->apage = xg_mmap(sg->alloc, sg->aidx, count, PROT_READ | PROT_WRITE,
+			    MAP_SHARED);
+	if (!sg->apage) {
+		rc = -errno;
+		goto err;
+	}
+	sg->step = NULL;
+	return 0;
+err:
+	xg_selfgrant_close(sg);
+	return rc;
+}
+
+void xg_selfgrant_close(struct xg_selfgrant *sg)
+{
+	if (sg->apage)
+		munmap(sg->apage, (size_t)sg->count * XG_PAGE);
+	sg->apage = NULL;
+	if (sg->alloc >= 0)
+		close(sg->alloc);
+	sg->alloc = -1;
+	if (sg->dev >= 0)
+		close(sg->dev);
+	sg->dev = -1;
+	free(sg->grefs);
+	sg->grefs = NULL;
+}
+
 /* --- statistics -------------------------------------------------------- */
 
 #define XG_DEBUGFS "/sys/kernel/debug"
@@ -523,6 +598,50 @@ int xg_stats_wait_le(const char *prefix, long long limit, int timeout_ms,
 			return -ETIMEDOUT;
 		xg_msleep(20);
 	}
+}
+
+int xg_debugfs_get(const char *name, long long *v)
+{
+	char path[512], buf[64], *end;
+	int rc;
+
+	snprintf(path, sizeof(path), XG_STATS_DIR "/%s", name);
+	rc = xg_read_file(path, buf, sizeof(buf));
+	if (rc < 0)
+		return rc;
+	errno = 0;
+	*v = strtoll(buf, &end, 0);
+	if (errno || end == buf)
+		return -EINVAL;
+	return 0;
+}
+
+int xg_debugfs_set(const char *name, long long v)
+{
+	char path[512], buf[32];
+	ssize_t n;
+	int fd, len;
+
+	snprintf(path, sizeof(path), XG_STATS_DIR "/%s", name);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	len = snprintf(buf, sizeof(buf), "%lld\n", v);
+	n = write(fd, buf, len);
+	if (n < 0)
+		n = -errno;
+	close(fd);
+	return n < 0 ? (int)n : n == len ? 0 : -EIO;
+}
+
+bool xg_kernel_warned(void)
+{
+	char buf[32];
+
+	/* TAINT_WARN is bit 9 of /proc/sys/kernel/tainted. */
+	if (xg_read_file("/proc/sys/kernel/tainted", buf, sizeof(buf)) < 0)
+		return false;
+	return strtoull(buf, NULL, 10) & (1ULL << 9);
 }
 
 /* --- grants seen from outside -------------------------------------------- */

@@ -95,6 +95,42 @@ void *xg_mmap(int fd, uint64_t index, uint32_t pages, int prot, int flags);
 /* A raw ioctl: 0 / positive result, or -errno. */
 long xg_ioctl(int fd, unsigned long cmd, void *arg);
 
+/* --- the self-grant loopback -------------------------------------------- */
+
+/*
+ * @count pages that gntalloc grants, writable, to our own domain, mapped
+ * through gntalloc at @apage (MAP_SHARED, read-write), and gntdev open to
+ * map them back: the set-up of every test that needs grants and has one
+ * domain only.
+ */
+struct xg_selfgrant {
+	int dev; /* /dev/xen/gntdev, or -1 */
+	int alloc; /* /dev/xen/gntalloc, or -1 */
+	domid_t domid; /* our domain */
+	uint32_t count; /* pages */
+	uint64_t aidx; /* gntalloc's index of the pages */
+	uint32_t *grefs; /* their grant references, @count of them */
+	uint8_t *apage; /* gntalloc's mapping of the pages, or NULL */
+	const char *step; /* after a failure: the step that failed */
+	bool skip; /* after a failure: nothing to test here */
+};
+
+/*
+ * Sets up @sg with @count pages. Returns 0, or -errno with @sg->step
+ * naming the step that failed and everything undone (xg_selfgrant_close()
+ * is still allowed). @sg->skip is set when the failure means the domain
+ * has nothing to test (a device missing: ENOENT, ENODEV, ENXIO; or our
+ * domid unknown) rather than a fault; a fixture then SKIPs, else fails:
+ *
+ *	rc = xg_selfgrant_open(&self->sg, N);
+ *	if (rc && self->sg.skip)
+ *		SKIP(return, "%s: %s", self->sg.step, strerror(-rc));
+ *	ASSERT_EQ(0, rc) TH_LOG("%s: %s", self->sg.step, strerror(-rc));
+ */
+int xg_selfgrant_open(struct xg_selfgrant *sg, uint32_t count);
+/* Unmaps, closes and frees what @sg holds; may be called again. */
+void xg_selfgrant_close(struct xg_selfgrant *sg);
+
 /* --- event channels ---------------------------------------------------- */
 
 /*
@@ -134,6 +170,17 @@ int xg_stats_sum(const char *prefix, long long *sum);
  */
 int xg_stats_wait_le(const char *prefix, long long limit, int timeout_ms,
 		     long long *last);
+
+/*
+ * A number in a file of xen-gnt's debugfs directory (@name relative to
+ * /sys/kernel/debug/xen-gnt, e.g. "core/fail_unmap_alloc"): read into *v,
+ * or written. 0 or -errno (-ENOENT: no such file, as with in-tree modules).
+ */
+int xg_debugfs_get(const char *name, long long *v);
+int xg_debugfs_set(const char *name, long long v);
+
+/* Whether the kernel has warned since boot (taint flag W). */
+bool xg_kernel_warned(void);
 
 /* --- grants seen from outside -------------------------------------------- */
 

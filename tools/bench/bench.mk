@@ -31,6 +31,13 @@ BENCH_HDRS := $(TOP)/include/uapi/xen/gntdev.h $(TOP)/include/uapi/xen/gntalloc.
 
 .PHONY: bench bench-bin bench-report bench-deps bench-profile
 
+# $(call bench_vm,RESULTS,RUN-IN-DOM0 OPTIONS,MORE GNTBENCH ARGS): one
+# boot per kernel line in bench mode, run-in-dom0.sh in dom0.
+bench_vm = bash $(BENCH_RUNNER) MODE=bench MODULES=ours \
+	OUT=$(1) BENCH_TIMEOUT=$(BENCH_TIMEOUT) \
+	$(if $(KVERS),KVERS="$(KVERS)") $(BENCH_VM_ARGS) \
+	BENCH_CMD='$(TOP)/tools/bench/run-in-dom0.sh $(2) --bench $(BENCH_BIN) $(BENCH_DOM0_ARGS) "$$BENCH_OUT" -- $(BENCH_ARGS) $(3)'
+
 # Static, so that it runs anywhere; dynamic if the static libc is missing
 # (dom0 runs on the host's own root file system, so either works there).
 $(BENCH_BIN): $(BENCH_SRC) $(BENCH_HDRS)
@@ -48,11 +55,7 @@ bench-bin: $(BENCH_BIN)
 bench: $(BENCH_BIN)
 	@rm -rf $(BENCH_OUT)/vm
 	@rc=0; \
-	bash $(BENCH_RUNNER) MODE=bench MODULES=ours \
-		OUT=$(BENCH_OUT)/vm BENCH_TIMEOUT=$(BENCH_TIMEOUT) \
-		$(if $(KVERS),KVERS="$(KVERS)") $(BENCH_VM_ARGS) \
-		BENCH_CMD='$(TOP)/tools/bench/run-in-dom0.sh --rounds $(BENCH_ROUNDS) --bench $(BENCH_BIN) $(BENCH_DOM0_ARGS) "$$BENCH_OUT" -- $(BENCH_ARGS)' \
-		|| rc=$$?; \
+	$(call bench_vm,$(BENCH_OUT)/vm,--rounds $(BENCH_ROUNDS),) || rc=$$?; \
 	if python3 $(TOP)/tools/bench/report.py $(BENCH_OUT)/vm --out $(BENCH_OUT); then \
 		echo "bench: table $(BENCH_OUT)/bench.md, JSON $(BENCH_OUT)/bench.json, plot $(BENCH_OUT)/bench.png"; \
 	else rc=1; fi; \
@@ -69,10 +72,7 @@ BENCH_PROFILE ?= alloc_cycle_1024
 bench-profile: $(BENCH_BIN)
 	@rm -rf $(BENCH_OUT)/profile
 	@rc=0; \
-	bash $(BENCH_RUNNER) MODE=bench MODULES=ours \
-		OUT=$(BENCH_OUT)/profile BENCH_TIMEOUT=$(BENCH_TIMEOUT) \
-		$(if $(KVERS),KVERS="$(KVERS)") $(BENCH_VM_ARGS) \
-		BENCH_CMD='$(TOP)/tools/bench/run-in-dom0.sh --rounds 1 --perf --bench $(BENCH_BIN) $(BENCH_DOM0_ARGS) "$$BENCH_OUT" -- $(BENCH_ARGS) --only $(BENCH_PROFILE)' \
+	$(call bench_vm,$(BENCH_OUT)/profile,--rounds 1 --perf,--only $(BENCH_PROFILE)) \
 		|| rc=$$?; \
 	ls $(BENCH_OUT)/profile/*/bench/*.perf*.txt 2>/dev/null; \
 	exit $$rc

@@ -191,6 +191,20 @@ static void own_release(struct own *o)
 	o->fd = -1;
 }
 
+/*
+ * The end of a test that gave @o's pages to others: let go of them, then
+ * every grant of @o must be revoked and the counters back; frees @o.
+ */
+static void own_finish(struct __test_metadata *_metadata,
+		       FIXTURE_DATA(rg) *self, struct own *o)
+{
+	own_release(o);
+	check_grants_gone(_metadata, self, o->grefs, o->n);
+	check_counters(_metadata, self);
+	free(o->grefs);
+	o->grefs = NULL;
+}
+
 /* ---------------------------------------------------------------------- */
 /* XSA-361                                                                  */
 
@@ -276,10 +290,7 @@ TEST_F(rg, xsa361_partial_map_failure)
 	EXPECT_EQ(0, xg_gntdev_unmap(self->sg.dev, index, 2));
 
 	/* Nothing of the failed batches holds the good grants. */
-	own_release(&o);
-	check_grants_gone(_metadata, self, o.grefs, 2);
-	check_counters(_metadata, self);
-	free(o.grefs);
+	own_finish(_metadata, self, &o);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -420,10 +431,7 @@ TEST_F(rg, async_unmap_page_held_improved)
 	close(pfd[1]);
 
 	/* The delayed unmap completed: the grants can be revoked. */
-	own_release(&o);
-	check_grants_gone(_metadata, self, o.grefs, 2);
-	check_counters(_metadata, self);
-	free(o.grefs);
+	own_finish(_metadata, self, &o);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -512,12 +520,9 @@ TEST_F(rg, unmap_alloc_failure_munmap)
 	check_injected_used(_metadata, later0, NP);
 	EXPECT_EQ(-1, xg_check(o.map, NP * PG, 72));
 
-	own_release(&o);
-	check_grants_gone(_metadata, self, o.grefs, NP);
-	check_counters(_metadata, self);
+	own_finish(_metadata, self, &o);
 	if (!warned)
 		EXPECT_FALSE(xg_kernel_warned()) TH_LOG("the kernel warned");
-	free(o.grefs);
 }
 
 /*
@@ -568,12 +573,9 @@ TEST_F(rg, unmap_alloc_failure_page_held)
 	close(pfd[0]);
 	close(pfd[1]);
 
-	own_release(&o);
-	check_grants_gone(_metadata, self, o.grefs, 2);
-	check_counters(_metadata, self);
+	own_finish(_metadata, self, &o);
 	if (!warned)
 		EXPECT_FALSE(xg_kernel_warned()) TH_LOG("the kernel warned");
-	free(o.grefs);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -602,10 +604,7 @@ TEST_F(rg, partial_munmap_gntdev)
 	EXPECT_EQ(0, memcmp(g + 2 * PG, o.map + 2 * PG, 2 * PG));
 	ASSERT_EQ(0, munmap(g + 2 * PG, 2 * PG));
 	EXPECT_EQ(0, xg_gntdev_unmap(self->sg.dev, index, NP));
-	own_release(&o);
-	check_grants_gone(_metadata, self, o.grefs, NP);
-	check_counters(_metadata, self);
-	free(o.grefs);
+	own_finish(_metadata, self, &o);
 }
 
 /* gntdev: MAP_FIXED over one page of a mapping replaces just that page. */
@@ -631,10 +630,7 @@ TEST_F(rg, map_fixed_over_gntdev_mapping)
 	EXPECT_EQ(0, memcmp(g + 2 * PG, o.map + 2 * PG, 2 * PG));
 	ASSERT_EQ(0, munmap(g, NP * PG));
 	EXPECT_EQ(0, xg_gntdev_unmap(self->sg.dev, index, NP));
-	own_release(&o);
-	check_grants_gone(_metadata, self, o.grefs, NP);
-	check_counters(_metadata, self);
-	free(o.grefs);
+	own_finish(_metadata, self, &o);
 }
 
 /*
@@ -691,10 +687,7 @@ TEST_F(rg, map_fixed_over_gntalloc_mapping)
 	EXPECT_EQ(0, munmap(anon, PG));
 	ASSERT_EQ(0, munmap(p, NP * PG));
 	o.map = NULL;
-	own_release(&o);
-	check_grants_gone(_metadata, self, o.grefs, NP);
-	check_counters(_metadata, self);
-	free(o.grefs);
+	own_finish(_metadata, self, &o);
 }
 
 /* ---------------------------------------------------------------------- */

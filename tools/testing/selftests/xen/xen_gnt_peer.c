@@ -415,7 +415,7 @@ static long long mem_available_kib(void)
 
 static int do_scribble(void)
 {
-	const size_t max = 256UL << 20;
+	const size_t max = 32UL << 20;
 	long long kib = mem_available_kib();
 	uint8_t *p;
 	size_t len;

@@ -54,7 +54,7 @@
  *                              (the domU's init sets it), which loads the
  *                              grant modules again; err if it fails
  *   scribble                   write over 3/4 of the domU's available
- *                              memory (MemAvailable, at most 256 MiB),
+ *                              memory (MemAvailable), at most 32 MiB,
  *                              then free it: a page freed while still
  *                              granted would very likely be overwritten
  *                              -> "MIB"

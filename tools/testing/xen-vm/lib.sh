@@ -118,7 +118,7 @@ summarize_results() {
 	for log in "$dir"/domU/*console.log "$dir"/domU-handoff/console.log \
 		   "$dir"/domU-pvh/console.log; do
 		[ -f "$log" ] || continue
-		bad=$(kernel_log_problems "$log" "domU ${log##*/}")
+		bad=$(kernel_log_problems "$log" "${log#"$dir"/}")
 		if [ -n "$bad" ]; then
 			reasons+=$(sed 's/^/run: /' <<<"$bad")$'\n'; x=$((x + 1))
 		fi

@@ -48,8 +48,8 @@
 #define HANDOFF_ENV "XEN_GNT_HANDOFF_DOMID"
 #define READY_TIMEOUT_MS 60000
 /*
- * Per request: unloading and loading modules, writing over memory (under
- * TCG on a loaded host, writing 45 MiB once took 24 s).
+ * Per request: unloading and loading modules (under TCG on a loaded host,
+ * loading took 20 s once), writing over memory.
  */
 #define REQ_TIMEOUT_MS 120000
 /*

@@ -413,26 +413,41 @@ static long long mem_available_kib(void)
 	return kib;
 }
 
+/*
+ * The pages are written into a memfd (shmem): the kernel allocates them
+ * and copies into them through its own mapping, so no user page table is
+ * written per page, which a PV guest pays for with a trap into Xen (under
+ * TCG, 32 MiB of anonymous memory took up to 41 s on a loaded host).
+ */
 static int do_scribble(void)
 {
-	const size_t max = 32UL << 20;
+	const size_t max = 64UL << 20;
 	long long kib = mem_available_kib();
-	uint8_t *p;
-	size_t len;
+	static uint8_t chunk[1 << 20];
+	size_t len, done = 0;
+	ssize_t n;
+	int fd;
 
 	if (kib <= 0)
 		return err("no MemAvailable in /proc/meminfo");
 	len = (size_t)kib / 4 * 3 * 1024;
 	if (len > max)
 		len = max;
-	len &= ~(XG_PAGE - 1);
-	p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
-		return err("mmap %zu bytes: %s", len, strerror(errno));
-	/* munmap() is opaque to the compiler: the writes all happen. */
-	memset(p, 0xa5, len);
-	munmap(p, len);
+	len &= ~(sizeof(chunk) - 1);
+	fd = memfd_create("xen_gnt_peer-scribble", MFD_CLOEXEC);
+	if (fd < 0)
+		return err("memfd_create: %s", strerror(errno));
+	memset(chunk, 0xa5, sizeof(chunk));
+	while (done < len) {
+		n = write(fd, chunk, sizeof(chunk));
+		if (n <= 0) {
+			close(fd);
+			return err("write to memfd after %zu bytes: %s", done,
+				   n < 0 ? strerror(errno) : "no progress");
+		}
+		done += n;
+	}
+	close(fd);
 	snprintf(out, sizeof(out), "ok %zu", len >> 20);
 	return 0;
 }

@@ -54,10 +54,10 @@
  *                              (the domU's init sets it), which loads the
  *                              grant modules again; err if it fails
  *   scribble                   write over 3/4 of the domU's available
- *                              memory (MemAvailable), at most 32 MiB,
- *                              then free it: a page freed while still
- *                              granted would very likely be overwritten
- *                              -> "MIB"
+ *                              memory (MemAvailable), at most 64 MiB, in
+ *                              a memfd, then free it: a page freed while
+ *                              still granted would very likely be
+ *                              overwritten -> "MIB"
  *   klog                       count kernel log lines (/dev/kmsg, all of
  *                              it) -> "leaking=L still_pending=S bad=B":
  *                              L containing "leaking" (any case), S

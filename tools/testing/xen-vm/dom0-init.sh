@@ -17,7 +17,9 @@
 #     XG_FILE_DIR=<an ext4 file system on a loop device>
 #  5. real clients: xenstored/xenconsoled alive, vchan-socket-proxy both
 #     ways, qemu's qdisk backend serving the domU's disk; then a second
-#     domU that peer_destroy_test destroys while pages are mapped both ways
+#     domU that peer_destroy_test destroys while pages are mapped both ways,
+#     and a third whose grant modules unload_handoff_test unloads while
+#     dom0 maps its pages
 #  6. tell the domU to finish (it checks its own counters), collect its
 #     output from the console log, xl destroy, stop the daemons, check our
 #     leak counters, rmmod the grant modules, save dmesg, verdict.
@@ -572,6 +574,36 @@ destroy_test() {
 	return 0
 }
 
+# ---------------------------------------------------------------- unload hand-off
+# unload_handoff_test unloads the grant modules of the domain it works
+# with while dom0 maps pages that domain deallocated, then loads them again:
+# a throw-away domU running only the peer agent, so that the main domU's
+# counters and modules stay as its own tests left them.  It is told to
+# finish afterwards like the main domU (leak counters, rmmod, reports);
+# its reports and console go to domU-handoff/.
+HANDOFF_NAME=gnt-handoff
+handoff_test() {
+	local hid main=$DOMID dir=$RES/domU-handoff
+	[ -n "$HANDOFF_TEST" ] || return 0
+	mkdir -p "$dir"
+	say "unload hand-off: booting a domU whose grant modules are unloaded under dom0's mappings"
+	if boot_domu "$HANDOFF_NAME" handoff 128; then
+		run_prog "$HANDOFF_TEST" "XEN_GNT_HANDOFF_DOMID=$BOOTED_DOMID"
+	fi
+	hid=$(xl domid "$HANDOFF_NAME" 2>/dev/null)
+	if [ -n "$hid" ] && domain_alive "$hid" &&
+	   xs_is "/local/domain/$hid/data/xen-gnt-ready" ready; then
+		DOMID=$hid
+		domu_cmd finish
+		domu_ack 300 > /dev/null ||
+			echo "dom0: handoff domU finish (limit 300 s)" >> "$RES/timeouts.txt"
+		DOMID=$main
+	fi
+	collect_domu_output "/var/log/xen/console/guest-$HANDOFF_NAME.log" "$dir" "$hid" ""
+	[ -n "$hid" ] && step "xl destroy $HANDOFF_NAME" 120 xl destroy "$hid"
+	return 0
+}
+
 # ---------------------------------------------------------------- PVH domU
 # An auto-translated guest: a PVH domU runs the selftests of the domU (self
 # grants, no peer), which take gntdev's auto-translated mapping path.  Under
@@ -633,10 +665,12 @@ pvh_test() {
 # ---------------------------------------------------------------- teardown
 # Split the domU console log into the files it framed with
 # "@@BEGIN domU/NAME" ... "@@END domU/NAME".
-# collect_domu_output [LOG DIR ID]: split a domU console log (default: the
-# main domU's) into DIR (default $DU).
+# collect_domu_output [LOG DIR ID [PROGS]]: split a domU console log
+# (default: the main domU's) into DIR (default $DU); each of PROGS
+# (default $PROGS; "" for a domU that runs no test program) must have
+# left its report.
 collect_domu_output() {
-	local log=${1:-$GUESTLOG} dir=${2:-$DU} id=${3:-$DOMID} prog
+	local log=${1:-$GUESTLOG} dir=${2:-$DU} id=${3:-$DOMID} want=${4-$PROGS} prog
 	[ -f "$log" ] || return 0
 	tr -d '\r' < "$log" > "$dir/console.log"
 	awk -v dir="$dir" '
@@ -651,7 +685,7 @@ collect_domu_output() {
 	}' "$dir/console.log"
 	# A program whose output never showed up still counts, as a failure.
 	if [ "$MODE" = check ] && [ -n "$id" ]; then
-		for prog in $PROGS; do
+		for prog in $want; do
 			[ -f "$dir/$prog.tap" ] && continue
 			printf 'TAP version 13\nnot ok 1 %s: no output from the domU\n1..1\n' \
 				"$prog" > "$dir/$prog.tap"
@@ -815,6 +849,7 @@ mode_check() {
 	vchan_domu_server "$VCHAN_BYTES"
 	qdisk_test
 	destroy_test
+	handoff_test
 }
 
 mode_demo() {

@@ -7,7 +7,10 @@
 #
 #  1. load the modules listed in /etc/xen-vm/modules  -> setup.tap
 #  2. MODE=check: run every program in /selftests/progs, no peer -> PROG.tap
-#  3. start /selftests/xen_gnt_peer if present; write data/xen-gnt-ready
+#  3. start /selftests/xen_gnt_peer if present, with XEN_GNT_PEER_RELOAD
+#     naming /tmp/reload-grant-modules (loads the grant modules of step 1
+#     that are not loaded: the agent's "reload" verb, after its "unload");
+#     write data/xen-gnt-ready
 #  4. serve dom0's commands from data/xen-gnt-cmd ("SEQ VERB ARGS"),
 #     answering in data/xen-gnt-ack ("SEQ RC TEXT"):
 #       vchan-client PEER PATH BYTES TXSEED RXSEED LIMIT
@@ -102,9 +105,23 @@ if [ "$mode" = check ]; then
 fi
 
 # 3. peer agent, then ready
+# The agent's "reload": the grant modules again, in the order of step 1.
+cat > /tmp/reload-grant-modules <<'EOF'
+#!/bin/sh
+rc=0
+while read -r m; do
+	n=$(basename "$m" .ko | tr - _)
+	grep -qx "$n" /etc/xen-vm/grant-modules || continue
+	[ -e "/sys/module/$n/initstate" ] && continue
+	insmod "/lib/modules/$m" || rc=1
+done < /etc/xen-vm/modules
+exit $rc
+EOF
+chmod 755 /tmp/reload-grant-modules
 PEER=
 if [ "$mode" != demo ] && [ -x /selftests/xen_gnt_peer ]; then
-	/selftests/xen_gnt_peer > /tmp/peer.log 2>&1 < /dev/null &
+	XEN_GNT_PEER_RELOAD=/tmp/reload-grant-modules \
+		/selftests/xen_gnt_peer > /tmp/peer.log 2>&1 < /dev/null &
 	PEER=$!
 	say "peer agent started (pid $PEER)"
 fi

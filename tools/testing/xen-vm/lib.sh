@@ -76,7 +76,7 @@ kernel_log_problems() {
 
 # summarize_results DIR
 # DIR is one kernel's result folder.  First output line: "PASS FAIL SKIP
-# PROBLEMS", the TAP totals over DIR/dom0/*.tap and DIR/domU/*.tap and the
+# PROBLEMS", the TAP totals over DIR/dom0/*.tap and DIR/domU*/*.tap and the
 # number of problems outside TAP (a step that timed out, a kernel log with a
 # BUG/WARNING/..., a note of failure from a runner script).  Then one line per
 # reason, "tap: ..." for the TAP failures (already in FAIL) and "run: ..."
@@ -87,7 +87,8 @@ summarize_results() {
 	local reasons=""
 
 	local taps=()
-	for tap in "$dir"/dom0/*.tap "$dir"/domU/*.tap "$dir"/domU-pvh/*.tap; do
+	for tap in "$dir"/dom0/*.tap "$dir"/domU/*.tap "$dir"/domU-pvh/*.tap \
+		   "$dir"/domU-handoff/*.tap; do
 		[ -f "$tap" ] && taps+=("$tap")
 	done
 	if [ ${#taps[@]} -gt 0 ]; then
@@ -112,11 +113,12 @@ summarize_results() {
 		reasons+="run: no dom0 dmesg saved (dom0 did not get to the end)"$'\n'
 		x=$((x + 1))
 	fi
-	# The consoles of the domU, of the one peer_destroy_test destroys and
-	# of the PVH domU.
-	for log in "$dir"/domU/*console.log "$dir"/domU-pvh/console.log; do
+	# The consoles of the domU, of the one peer_destroy_test destroys, of
+	# the one unload_handoff_test unloads the modules of, of the PVH domU.
+	for log in "$dir"/domU/*console.log "$dir"/domU-handoff/console.log \
+		   "$dir"/domU-pvh/console.log; do
 		[ -f "$log" ] || continue
-		bad=$(kernel_log_problems "$log" "domU ${log##*/}")
+		bad=$(kernel_log_problems "$log" "${log#"$dir"/}")
 		if [ -n "$bad" ]; then
 			reasons+=$(sed 's/^/run: /' <<<"$bad")$'\n'; x=$((x + 1))
 		fi

@@ -243,8 +243,10 @@ build_selftests() {
 	done
 	PROGS=$(echo $PROGS)
 	[ -x "$SELFTEST_BIN/xen_gnt_peer" ] && PEER_BIN=$SELFTEST_BIN/xen_gnt_peer
-	# Run by dom0 alone, after the rest, against a domU it destroys.
+	# Run by dom0 alone, after the rest, each against a domU of its own:
+	# one it destroys, one whose grant modules it unloads.
 	[ -x "$SELFTEST_BIN/peer_destroy_test" ] && DESTROY_TEST=peer_destroy_test
+	[ -x "$SELFTEST_BIN/unload_handoff_test" ] && HANDOFF_TEST=unload_handoff_test
 	say "selftests: programs: ${PROGS:-none}${PEER_BIN:+ (+ peer agent xen_gnt_peer)}"
 }
 
@@ -419,7 +421,7 @@ stage_inputs() { # K INPUTS
 	mkdir -p "$in/selftests"
 	cp "$VMDIR/dom0-init.sh" "$VMDIR/lib.sh" "$VMDIR/kmemleak.sh" "$in/"
 	cp "$VCHAN_XFER" "$in/vchan-xfer"
-	for p in $PROGS ${PEER_BIN:+xen_gnt_peer} $DESTROY_TEST; do
+	for p in $PROGS ${PEER_BIN:+xen_gnt_peer} $DESTROY_TEST $HANDOFF_TEST; do
 		cp "$SELFTEST_BIN/$p" "$in/selftests/"
 	done
 	if [ "$MODULES" = ours ]; then
@@ -486,11 +488,11 @@ run_kernel() { # K
 		# Long enough for a passing run on a busy host (a hung program is
 		# stopped at TEST_TIMEOUT anyway); only a hung machine reaches it.
 		# 900 s for booting, the toolstack, the real clients and the
-		# second domU, 180 s per program (it runs in both domains).
+		# extra domUs, 180 s per program (it runs in both domains).
 		boot_timeout=${BOOT_TIMEOUT:-$((900 + nprogs * 180))}
 		case $MODE in bench|fuzz) boot_timeout=${BOOT_TIMEOUT:-$((BENCH_TIMEOUT + 600))} ;; esac
 		{
-			for v in MODE MODULES XENBIN PROGS DESTROY_TEST TEST_TIMEOUT \
+			for v in MODE MODULES XENBIN PROGS DESTROY_TEST HANDOFF_TEST TEST_TIMEOUT \
 				 VCHAN_BYTES BENCH_CMD BENCH_TIMEOUT PVH FUZZ_SECONDS \
 				 FUZZ_SEED; do
 				printf '%s=%q\n' "$v" "${!v}"
@@ -602,6 +604,7 @@ build_helpers
 PROGS=""
 PEER_BIN=""
 DESTROY_TEST=""
+HANDOFF_TEST=""
 if [ "$MODE" = check ] || [ "$MODE" = bench ]; then
 	build_selftests
 fi

@@ -1,14 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * xen_gnt_peer - the agent cross_domain_test talks to, run in the
- * background in the PV domU. It allocates, maps, checks and releases
- * grants on dom0's request; the protocol is in xen_gnt_peer.h.
+ * xen_gnt_peer - the agent the dom0 peer tests (cross_domain_test,
+ * peer_destroy_test, unload_handoff_test) talk to, run in the background
+ * in a PV domU. It allocates, maps, checks and releases grants on dom0's
+ * request; the protocol is in xen_gnt_peer.h.
  *
  * Usage: xen_gnt_peer [-t IDLE_SECONDS]
  * Runs until "quit", SIGTERM/SIGINT, or IDLE_SECONDS without a request
- * (default 0: forever). Logs one line per request to stdout.
+ * (default 0: forever). Logs one line per request to stdout, with the
+ * time it took.
+ * $XEN_GNT_PEER_RELOAD: the command the "reload" verb runs (sh -c).
  */
+#include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -16,6 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -23,6 +30,8 @@
 
 #include "xen_gnt_util.h"
 #include "xen_gnt_peer.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 enum kind { H_FREE, H_ALLOC, H_MAP };
 
@@ -266,6 +275,231 @@ static int do_notify(struct handle *h, char **arg, int argc)
 	return 0;
 }
 
+/* --- unloading the grant modules (unload_handoff_test) ----------------- */
+
+/* The grant modules, users first: the order they can be unloaded in. */
+static const char *const grant_modules[] = {
+	"xen_gntalloc", "xen_gntdev", "xen_gntcore",
+};
+
+/* What xen-gntcore logs at unload when it hands pages to the kernel. */
+#define HANDOFF_MSG "granted pages still mapped by their peers"
+
+/* A loadable module that is loaded (built-in ones have no initstate). */
+static bool module_loaded(const char *name)
+{
+	char p[128];
+
+	snprintf(p, sizeof(p), "/sys/module/%s/initstate", name);
+	return access(p, F_OK) == 0;
+}
+
+/*
+ * /dev/kmsg, non-blocking: at its first record, or past its last one if
+ * @from_end. fd or -1 (errno).
+ */
+static int kmsg_open(bool from_end)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd >= 0 && from_end && lseek(fd, 0, SEEK_END) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* The text of the next kernel log record, or NULL at the end. */
+static const char *kmsg_next(int fd, char *buf, size_t len)
+{
+	char *text;
+	ssize_t n;
+
+	for (;;) {
+		n = read(fd, buf, len - 1);
+		/* EPIPE: records were overwritten; go on with the next. */
+		if (n < 0 && errno == EPIPE)
+			continue;
+		if (n <= 0)
+			return NULL;
+		buf[n] = '\0';
+		text = strchr(buf, ';');
+		if (!text)
+			continue;
+		text++;
+		/* Continuation lines (" KEY=value") follow the text. */
+		text[strcspn(text, "\n")] = '\0';
+		return text;
+	}
+}
+
+static int do_unload(void)
+{
+	long long pending = -1;
+	long handed = -1;
+	char buf[8192];
+	const char *text;
+	size_t len, i;
+	int fd, rc;
+
+	release_all();
+	if (evtchn_fd >= 0)
+		close(evtchn_fd);
+	evtchn_fd = -1;
+	if (xg_stats_sum("pending_revoke", &pending))
+		pending = -1;
+	fd = kmsg_open(true);
+	if (fd < 0)
+		return err("/dev/kmsg: %s", strerror(errno));
+	len = snprintf(out, sizeof(out), "ok pending_revoke=%lld", pending);
+	for (i = 0; i < ARRAY_SIZE(grant_modules); i++) {
+		const char *m = grant_modules[i];
+
+		if (!module_loaded(m)) {
+			len += snprintf(out + len, sizeof(out) - len,
+					" %s=absent", m);
+			continue;
+		}
+		rc = syscall(SYS_delete_module, m, O_NONBLOCK) ? -errno : 0;
+		len += snprintf(out + len, sizeof(out) - len, " %s=%d", m, rc);
+	}
+	while ((text = kmsg_next(fd, buf, sizeof(buf)))) {
+		const char *at = strstr(text, HANDOFF_MSG);
+
+		plog("kernel: %s", text);
+		/* "<prefix>: K granted pages ...": the number before it. */
+		if (!at || at == text || at[-1] != ' ')
+			continue;
+		for (at--; at > text && isdigit((unsigned char)at[-1]); at--)
+			;
+		if (isdigit((unsigned char)*at))
+			handed = strtol(at, NULL, 10);
+	}
+	close(fd);
+	snprintf(out + len, sizeof(out) - len, " handed=%ld", handed);
+	return 0;
+}
+
+static int do_reload(void)
+{
+	const char *cmd = getenv(XG_PEER_RELOAD_ENV);
+	int status;
+
+	if (!cmd || !*cmd)
+		return err("%s not set: no command to load the modules",
+			   XG_PEER_RELOAD_ENV);
+	fflush(stdout);
+	status = system(cmd);
+	if (status == -1)
+		return err("system(%s): %s", cmd, strerror(errno));
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		return err("'%s' failed (wait status %#x)", cmd, status);
+	return 0;
+}
+
+/* "MemAvailable:" of /proc/meminfo in KiB, or -1. */
+static long long mem_available_kib(void)
+{
+	long long kib = -1;
+	char line[256];
+	FILE *f = fopen("/proc/meminfo", "re");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "MemAvailable: %lld kB", &kib) == 1)
+			break;
+	fclose(f);
+	return kib;
+}
+
+/*
+ * The pages are written into a memfd (shmem): the kernel allocates them
+ * and copies into them through its own mapping, so no user page table is
+ * written per page, which a PV guest pays for with a trap into Xen (under
+ * TCG, 32 MiB of anonymous memory took up to 41 s on a loaded host).
+ */
+static int do_scribble(void)
+{
+	const size_t max = 64UL << 20;
+	long long kib = mem_available_kib();
+	static uint8_t chunk[1 << 20];
+	size_t len, done = 0;
+	ssize_t n;
+	int fd;
+
+	if (kib <= 0)
+		return err("no MemAvailable in /proc/meminfo");
+	len = (size_t)kib / 4 * 3 * 1024;
+	if (len > max)
+		len = max;
+	len &= ~(sizeof(chunk) - 1);
+	fd = memfd_create("xen_gnt_peer-scribble", MFD_CLOEXEC);
+	if (fd < 0)
+		return err("memfd_create: %s", strerror(errno));
+	memset(chunk, 0xa5, sizeof(chunk));
+	while (done < len) {
+		n = write(fd, chunk, sizeof(chunk));
+		if (n <= 0) {
+			close(fd);
+			return err("write to memfd after %zu bytes: %s", done,
+				   n < 0 ? strerror(errno) : "no progress");
+		}
+		done += n;
+	}
+	close(fd);
+	snprintf(out, sizeof(out), "ok %zu", len >> 20);
+	return 0;
+}
+
+static bool kernel_bad(const char *text)
+{
+	static const char *const bad[] = {
+		"BUG:", "WARNING:", "Oops", "general protection", "Call Trace",
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(bad); i++)
+		if (strstr(text, bad[i]))
+			return true;
+	return false;
+}
+
+static int do_klog(void)
+{
+	unsigned int leaking = 0, pending = 0, bad = 0;
+	const char *text;
+	char buf[8192];
+	bool show;
+	int fd;
+
+	fd = kmsg_open(false);
+	if (fd < 0)
+		return err("/dev/kmsg: %s", strerror(errno));
+	while ((text = kmsg_next(fd, buf, sizeof(buf)))) {
+		show = false;
+		if (strcasestr(text, "leaking")) {
+			leaking++;
+			show = true;
+		}
+		if (strstr(text, "still pending") ||
+		    strstr(text, "still maps granted")) {
+			pending++;
+			show = true;
+		}
+		if (kernel_bad(text)) {
+			bad++;
+			show = true;
+		}
+		if (show)
+			plog("kernel: %s", text);
+	}
+	close(fd);
+	snprintf(out, sizeof(out), "ok leaking=%u still_pending=%u bad=%u",
+		 leaking, pending, bad);
+	return 0;
+}
+
 /* Runs one request (words in @w, @n of them); fills @out. */
 static int run(char **w, int n)
 {
@@ -278,6 +512,14 @@ static int run(char **w, int n)
 		return do_alloc(w + 1, n - 1);
 	if (!strcmp(verb, "map"))
 		return do_map(w + 1, n - 1);
+	if (!strcmp(verb, "unload"))
+		return do_unload();
+	if (!strcmp(verb, "reload"))
+		return do_reload();
+	if (!strcmp(verb, "scribble"))
+		return do_scribble();
+	if (!strcmp(verb, "klog"))
+		return do_klog();
 	if (!strcmp(verb, "reset") || !strcmp(verb, "quit")) {
 		release_all();
 		if (!strcmp(verb, "quit"))
@@ -320,11 +562,20 @@ static int run(char **w, int n)
 	return err("unknown verb '%s'", verb);
 }
 
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
 /* Answers the request in req if it is a new one: true if it was. */
 static bool serve(char *last_id, size_t last_len)
 {
 	char *w[XG_PEER_MAX_GRANTS + 8], *req, *save, *tok, *resp;
 	unsigned int len;
+	long long t0;
 	int n = 0, rc;
 
 	req = xs_read(xs, XBT_NULL, path(XG_PEER_REQ), &len);
@@ -339,8 +590,10 @@ static bool serve(char *last_id, size_t last_len)
 		return false;
 	}
 	snprintf(last_id, last_len, "%s", w[0]);
+	t0 = now_ms();
 	rc = run(w + 1, n - 1);
-	plog("%s %s -> %s%s", w[0], w[1], out, rc ? " (failed)" : "");
+	plog("%s %s -> %s%s (%lld ms)", w[0], w[1], out,
+	     rc ? " (failed)" : "", now_ms() - t0);
 	if (asprintf(&resp, "%s %s", w[0], out) < 0) {
 		free(req);
 		return true;

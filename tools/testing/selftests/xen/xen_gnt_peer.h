@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The protocol between cross_domain_test (dom0) and xen_gnt_peer (the
- * agent, in the PV domU), over xenstore.
+ * The protocol between the dom0 peer tests (cross_domain_test,
+ * peer_destroy_test, unload_handoff_test) and xen_gnt_peer (the agent, in
+ * a PV domU), over xenstore.
  *
  * The agent owns XG_PEER_DIR (/local/domain/<domU>/data/xen-gnt-peer; a
  * guest may write its own data/ subtree, dom0 may write anywhere):
@@ -34,6 +35,36 @@
  *                              DEALLOC_GREF (alloc), then close
  *   reset                      release every handle
  *   quit                       release every handle and exit
+ * For unload_handoff_test, which unloads the grant modules of the domU
+ * under dom0's mappings:
+ *   unload                     release every handle, close every device
+ *                              file, then delete_module(O_NONBLOCK) of
+ *                              xen_gntalloc, xen_gntdev, xen_gntcore in
+ *                              that order -> "pending_revoke=P
+ *                              xen_gntalloc=R xen_gntdev=R xen_gntcore=R
+ *                              handed=K": P the sum of pending_revoke in
+ *                              xen-gnt's debugfs stats just before (-1:
+ *                              none, the in-tree modules); R 0 (unloaded),
+ *                              -errno, or "absent" (not a loaded module);
+ *                              K the count in the core's exit message
+ *                              "K granted pages still mapped by their
+ *                              peers, ..." logged during the unload (-1:
+ *                              no such message)
+ *   reload                     run the command in $XEN_GNT_PEER_RELOAD
+ *                              (the domU's init sets it), which loads the
+ *                              grant modules again; err if it fails
+ *   scribble                   write over 3/4 of the domU's available
+ *                              memory (MemAvailable), at most 64 MiB, in
+ *                              a memfd, then free it: a page freed while
+ *                              still granted would very likely be
+ *                              overwritten -> "MIB"
+ *   klog                       count kernel log lines (/dev/kmsg, all of
+ *                              it) -> "leaking=L still_pending=S bad=B":
+ *                              L containing "leaking" (any case), S
+ *                              "still pending" or "still maps granted"
+ *                              (a peer holding a page for long), B "BUG:",
+ *                              "WARNING:", "Oops", "general protection" or
+ *                              "Call Trace"; each such line is logged
  * The agent also exits, releasing everything, on SIGTERM or SIGINT.
  */
 #ifndef XEN_GNT_PEER_H
@@ -43,6 +74,9 @@
 #define XG_PEER_READY "ready"
 #define XG_PEER_REQ "req"
 #define XG_PEER_RESP "resp"
+
+/* The environment variable naming the command of "reload". */
+#define XG_PEER_RELOAD_ENV "XEN_GNT_PEER_RELOAD"
 
 /* The agent re-reads req this often even without a watch event. */
 #define XG_PEER_POLL_MS 200

@@ -115,7 +115,9 @@ int peer_cmd(struct peer *p, const char *fmt, ...)
 		      strlen(req)))
 		return -errno;
 	idlen = strlen(id);
-	for (end = now_ms() + XG_PEER_REQ_TIMEOUT_MS; now_ms() < end;) {
+	end = now_ms() + (p->timeout_ms > 0 ? p->timeout_ms :
+			  XG_PEER_REQ_TIMEOUT_MS);
+	while (now_ms() < end) {
 		v = xs_read(p->xs, XBT_NULL, peer_path(p, XG_PEER_RESP), &len);
 		if (v && len > idlen && !strncmp(v, id, idlen) &&
 		    v[idlen] == ' ') {
@@ -134,6 +136,24 @@ int peer_cmd(struct peer *p, const char *fmt, ...)
 	}
 	snprintf(p->reply, sizeof(p->reply), "no answer to '%s'", req);
 	return -ETIMEDOUT;
+}
+
+const char *peer_field(const char *s, const char *key, char *val,
+		       size_t len)
+{
+	size_t klen = strlen(key), n;
+
+	while (*s) {
+		s += strspn(s, " ");
+		n = strcspn(s, " ");
+		if (n > klen && !strncmp(s, key, klen) && s[klen] == '=') {
+			snprintf(val, len, "%.*s", (int)(n - klen - 1),
+				 s + klen + 1);
+			return val;
+		}
+		s += n;
+	}
+	return NULL;
 }
 
 int peer_parse_alloc(const char *s, int *h, uint32_t *grefs, int n)

@@ -8,11 +8,12 @@
 #define XEN_GNT_PEER_CLIENT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <xenstore.h>
 
-/* How long the agent gets to answer one request. */
+/* How long the agent gets to answer one request, unless timeout_ms. */
 #define XG_PEER_REQ_TIMEOUT_MS 10000
 
 struct peer {
@@ -20,6 +21,7 @@ struct peer {
 	unsigned int domid;
 	char dir[128];
 	unsigned int seq;
+	int timeout_ms;		/* per request; 0: XG_PEER_REQ_TIMEOUT_MS */
 	char reply[4096];	/* last result, after "ok " or "err " */
 };
 
@@ -46,6 +48,13 @@ bool peer_ready(struct peer *p, int timeout_ms);
  */
 int peer_cmd(struct peer *p, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/*
+ * The value of "KEY=VALUE" among the words of @s (an answer such as
+ * unload's), copied to @val: @val, or NULL if there is no such word.
+ */
+const char *peer_field(const char *s, const char *key, char *val,
+		       size_t len);
 
 /* Parses "H G1 ... Gn" (the answer to alloc). 0 or -1. */
 int peer_parse_alloc(const char *s, int *h, uint32_t *grefs, int n);

@@ -2,10 +2,17 @@
 /*
  * gntbench: timings of the Xen grant devices, in one domain.
  *
- * Every workload is a self-grant loopback: /dev/xen/gntalloc grants pages
- * to our own domain (dom0: domid 0) and /dev/xen/gntdev maps or copies
- * them back. The program works the same whichever driver set is loaded:
- * xen-gnt's (xen_gntcore is present) or the kernel's own; it says which.
+ * Most workloads are a self-grant loopback: /dev/xen/gntalloc grants
+ * pages to our own domain (dom0: domid 0) and /dev/xen/gntdev maps or
+ * copies them back. The peer_* workloads do the same mapping and copying
+ * on pages another domain granted us (--peer-refs FILE: its domid, then
+ * at least 4096 grant references of writable pages); they are left out
+ * without such a file. Before a peer workload is timed, its pages are
+ * mapped once to check that the data goes through, and unmapped again,
+ * so that every timed map or copy is the first use of the grant, as for
+ * a backend meeting a frontend's pages. The program works the same
+ * whichever driver set is loaded: xen-gnt's (xen_gntcore is present) or
+ * the kernel's own; it says which.
  *
  * Each workload runs in a child process of its own (a crash or a hang
  * of one cannot take the others with it), opens the devices, sets up
@@ -73,6 +80,11 @@ static unsigned int opt_xs_maps = 10000;
 static unsigned int opt_xs_pool = 512;
 static unsigned int opt_xs_mmap = 1;
 static domid_t opt_domid;
+static const char *opt_peer_refs;
+/* --peer-refs: the granting domain and its grant references. */
+static domid_t peer_domid;
+static uint32_t *peer_refs;
+static unsigned int peer_nrefs;
 static const char *opt_only;
 static const char *opt_json;
 
@@ -99,6 +111,7 @@ struct workload {
 	unsigned long n;	/* pages, segments, ... */
 	int dir;		/* copies: 1 = local to grant, 0 = grant to local */
 	const char *what;
+	bool peer;		/* on --peer-refs grants instead of our own */
 };
 
 /* ------------------------------------------------------------ helpers */
@@ -230,9 +243,13 @@ static double median(const double *v, unsigned int n)
 	return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
 }
 
+struct pool;
+static int pool_drop_view(struct pool *p, struct result *r);
+
 /*
- * Time @op. First one call that also checks the data (@check set), then
- * unchecked warm-up calls for about half a sample (TCG translates code on
+ * Time @op. First one call that also checks the data (@check set); then
+ * a peer @pool's check mapping goes (pool_drop_view()); then unchecked
+ * warm-up calls for about half a sample (TCG translates code on
  * its first run). Then opt_reps samples: each calls @op in batches,
  * doubling the batch while it is short, until opt_sample_ms have passed,
  * and yields elapsed time / calls. No iteration count is guessed in
@@ -241,7 +258,7 @@ static double median(const double *v, unsigned int n)
  */
 typedef int (*op_fn)(void *arg, bool check, struct result *r);
 
-static int measure(op_fn op, void *arg, struct result *r)
+static int measure(op_fn op, void *arg, struct pool *pool, struct result *r)
 {
 	double t0, el, want = opt_sample_ms * 1000.0;
 	double before[NR_STATS], after[NR_STATS];
@@ -249,9 +266,11 @@ static int measure(op_fn op, void *arg, struct result *r)
 	unsigned int s;
 	size_t k;
 
-	t0 = now_us();
 	if (op(arg, true, r))
 		return -1;
+	if (pool && pool_drop_view(pool, r))
+		return -1;
+	t0 = now_us();
 	while (now_us() - t0 < want / 2)
 		if (op(arg, false, r))
 			return -1;
@@ -287,21 +306,86 @@ static int measure(op_fn op, void *arg, struct result *r)
 
 /* ------------------------------------------------------ granted pages */
 
-/* @n pages of ours granted (writable) to ourselves, and mapped. */
+/*
+ * @n granted pages, writable, and a view of them for the data checks:
+ * our own pages granted to ourselves (the view is gntalloc's mmap), or
+ * the first @n of the --peer-refs grants (the view is a gntdev mapping,
+ * dropped once checked: see measure()).
+ */
 struct pool {
 	int fd;
+	bool peer;
+	domid_t domid;		/* the granting domain */
 	unsigned int n;
 	uint64_t index;
 	uint32_t *refs;
-	unsigned char *mem;	/* the pages through gntalloc's mmap */
+	unsigned char *mem;	/* the view, NULL once dropped */
 };
 
-static int pool_alloc(struct pool *p, unsigned int n, struct result *r)
+static int pool_peer(struct pool *p, unsigned int n, struct result *r)
+{
+	struct ioctl_gntdev_map_grant_ref *req;
+	unsigned int i;
+
+	if (n > peer_nrefs)
+		return fail(r, "needs %u peer grants, %s has %u", n,
+			    opt_peer_refs, peer_nrefs);
+	p->peer = true;
+	p->domid = peer_domid;
+	p->refs = peer_refs;
+	p->fd = open_dev(GNTDEV_PATH, r);
+	if (p->fd < 0)
+		return -1;
+	req = calloc(1, sizeof(*req) + (n - 1) * sizeof(req->refs[0]));
+	if (!req)
+		return fail(r, "out of memory");
+	req->count = n;
+	for (i = 0; i < n; i++) {
+		req->refs[i].domid = p->domid;
+		req->refs[i].ref = p->refs[i];
+	}
+	if (do_ioctl(p->fd, IOCTL_GNTDEV_MAP_GRANT_REF, req)) {
+		free(req);
+		return fail(r, "MAP_GRANT_REF of %u grants of domain %u: %s", n,
+			    p->domid, ioctl_why);
+	}
+	p->index = req->index;
+	free(req);
+	p->n = n;
+	p->mem = map_dev(p->fd, p->index, n * PG);
+	if (p->mem == MAP_FAILED) {
+		p->mem = NULL;
+		return fail(r, "mmap of %u peer pages: %s", n, strerror(errno));
+	}
+	return 0;
+}
+
+static int pool_drop_view(struct pool *p, struct result *r)
+{
+	struct ioctl_gntdev_unmap_grant_ref u = { 0 };
+
+	if (!p->peer || !p->mem)
+		return 0;
+	if (munmap(p->mem, p->n * PG))
+		return fail(r, "munmap of the peer pages: %s", strerror(errno));
+	p->mem = NULL;
+	u.index = p->index;
+	u.count = p->n;
+	if (do_ioctl(p->fd, IOCTL_GNTDEV_UNMAP_GRANT_REF, &u))
+		return fail(r, "UNMAP_GRANT_REF of the peer pages: %s", ioctl_why);
+	return 0;
+}
+
+static int pool_alloc(struct pool *p, unsigned int n, bool peer,
+		      struct result *r)
 {
 	struct ioctl_gntalloc_alloc_gref *a;
 	size_t sz = sizeof(*a) + (n - 1) * sizeof(a->gref_ids[0]);
 
 	memset(p, 0, sizeof(*p));
+	if (peer)
+		return pool_peer(p, n, r);
+	p->domid = opt_domid;
 	p->fd = open_dev(GNTALLOC_PATH, r);
 	if (p->fd < 0)
 		return -1;
@@ -358,7 +442,7 @@ static struct ioctl_gntdev_map_grant_ref *map_req(const struct pool *p,
 	}
 	req->count = n;
 	for (i = 0; i < n; i++) {
-		req->refs[i].domid = opt_domid;
+		req->refs[i].domid = p->domid;
 		req->refs[i].ref = p->refs[(first + i) % p->n];
 	}
 	return req;
@@ -420,7 +504,7 @@ static int wl_map_cycle(const struct workload *w, struct result *r)
 	struct map_arg m = { .n = w->n };
 	double t0 = now_us();
 
-	if (pool_alloc(&pool, w->n, r))
+	if (pool_alloc(&pool, w->n, w->peer, r))
 		return -1;
 	pool_mark(&pool);
 	m.dev = open_dev(GNTDEV_PATH, r);
@@ -431,7 +515,7 @@ static int wl_map_cycle(const struct workload *w, struct result *r)
 	if (!m.req)
 		return -1;
 	r->setup_s = (now_us() - t0) / 1e6;
-	return measure(map_cycle_op, &m, r);
+	return measure(map_cycle_op, &m, &pool, r);
 }
 
 /*
@@ -450,13 +534,12 @@ static int wl_xs_shape(const struct workload *w, struct result *r)
 	double t0 = now_us();
 	int ret;
 
-	(void)w;
 	if (npool < 1)
 		npool = 1;
 	addr = calloc(opt_xs_maps ? opt_xs_maps : 1, sizeof(*addr));
 	if (!addr)
 		return fail(r, "out of memory");
-	if (pool_alloc(&pool, npool, r))
+	if (pool_alloc(&pool, npool, w->peer, r))
 		return -1;
 	pool_mark(&pool);
 	m.dev = open_dev(GNTDEV_PATH, r);
@@ -488,7 +571,7 @@ static int wl_xs_shape(const struct workload *w, struct result *r)
 	if (!m.req)
 		return -1;
 	r->setup_s = (now_us() - t0) / 1e6;
-	ret = measure(map_cycle_op, &m, r);
+	ret = measure(map_cycle_op, &m, &pool, r);
 	/*
 	 * Undo the mappings one munmap() at a time rather than all at once
 	 * in exit_mmap(): a driver whose teardown is linear in the number
@@ -613,13 +696,13 @@ static int copy_setup(struct copy_arg *c, enum copy_kind kind, int dir,
 			s->source.virt = l;
 			s->dest.foreign.ref = pool->refs[i % pool->n];
 			s->dest.foreign.offset = off;
-			s->dest.foreign.domid = opt_domid;
+			s->dest.foreign.domid = pool->domid;
 			s->flags = GNTCOPY_DEST_GREF;
 		} else {
 			s->dest.virt = l;
 			s->source.foreign.ref = pool->refs[i % pool->n];
 			s->source.foreign.offset = off;
-			s->source.foreign.domid = opt_domid;
+			s->source.foreign.domid = pool->domid;
 			s->flags = GNTCOPY_SOURCE_GREF;
 		}
 	}
@@ -632,13 +715,13 @@ static int wl_copy(const struct workload *w, struct result *r)
 	struct copy_arg c;
 	double t0 = now_us();
 
-	if (pool_alloc(&pool, 1024, r))
+	if (pool_alloc(&pool, 1024, w->peer, r))
 		return -1;
 	if (copy_setup(&c, (enum copy_kind)w->n, w->dir, &pool, r))
 		return -1;
 	r->bytes = (double)c.nbatch * c.per * c.seglen;
 	r->setup_s = (now_us() - t0) / 1e6;
-	return measure(copy_op, &c, r);
+	return measure(copy_op, &c, &pool, r);
 }
 
 struct memcpy_arg {
@@ -671,7 +754,7 @@ static int wl_memcpy(const struct workload *w, struct result *r)
 	for (i = 0; i < m.len; i++)
 		m.src[i] = (unsigned char)(i * 31);
 	r->bytes = (double)m.len;
-	return measure(memcpy_op, &m, r);
+	return measure(memcpy_op, &m, NULL, r);
 }
 
 /* ------------------------------------------------ 3: gntalloc cycles */
@@ -728,33 +811,54 @@ static int wl_alloc_cycle(const struct workload *w, struct result *r)
 	c.a = calloc(1, sizeof(*c.a) + (w->n - 1) * sizeof(c.a->gref_ids[0]));
 	if (!c.a)
 		return fail(r, "out of memory");
-	return measure(alloc_cycle_op, &c, r);
+	return measure(alloc_cycle_op, &c, NULL, r);
 }
 
 /* -------------------------------------------------------- the table */
 
+/* A self-grant workload, and one on the grants of --peer-refs. */
+#define WL(name, fn, n, dir, what) { name, fn, n, dir, what, false }
+#define PEER_WL(name, fn, n, dir, what) { "peer_" name, fn, n, dir, what, true }
+
 static const struct workload workloads[] = {
-	{ "map_cycle_1", wl_map_cycle, 1, 0, "MAP_GRANT_REF+mmap+touch+munmap+UNMAP, 1 page" },
-	{ "map_cycle_16", wl_map_cycle, 16, 0, "map cycle, 16 pages" },
-	{ "map_cycle_256", wl_map_cycle, 256, 0, "map cycle, 256 pages" },
-	{ "map_cycle_1024", wl_map_cycle, 1024, 0, "map cycle, 1024 pages" },
-	{ "map_cycle_4096", wl_map_cycle, 4096, 0, "map cycle, 4096 pages" },
-	{ "copy_4M_seg4k_to_grant", wl_copy, COPY_SEG4K, 1,
-	  "GRANT_COPY 4 MiB local->grant, one ioctl of 1024 x 4 KiB segments" },
-	{ "copy_4M_seg4k_from_grant", wl_copy, COPY_SEG4K, 0,
-	  "GRANT_COPY 4 MiB grant->local, one ioctl of 1024 x 4 KiB segments" },
-	{ "copy_4M_buf64k_to_grant", wl_copy, COPY_BUF64K, 1,
-	  "GRANT_COPY 4 MiB local->grant through a 64 KiB buffer: 64 ioctls x 16 x 4 KiB" },
-	{ "copy_4M_buf64k_from_grant", wl_copy, COPY_BUF64K, 0,
-	  "GRANT_COPY 4 MiB grant->local through a 64 KiB buffer: 64 ioctls x 16 x 4 KiB" },
-	{ "copy_1024x128B", wl_copy, COPY_SMALL, 1,
-	  "GRANT_COPY local->grant, one ioctl of 1024 x 128-byte segments" },
-	{ "memcpy_4M", wl_memcpy, 0, 0, "plain memcpy of 4 MiB (reference)" },
-	{ "alloc_cycle_1", wl_alloc_cycle, 1, 0, "ALLOC_GREF+mmap+touch+munmap+DEALLOC, 1 page" },
-	{ "alloc_cycle_256", wl_alloc_cycle, 256, 0, "gntalloc cycle, 256 pages" },
-	{ "alloc_cycle_1024", wl_alloc_cycle, 1024, 0, "gntalloc cycle, 1024 pages" },
-	{ "xs_map_cycle", wl_xs_shape, 1, 0,
-	  "1-page map cycle with 10,000 single-page maps open on the fd" },
+	WL("map_cycle_1", wl_map_cycle, 1, 0, "MAP_GRANT_REF+mmap+touch+munmap+UNMAP, 1 page"),
+	WL("map_cycle_16", wl_map_cycle, 16, 0, "map cycle, 16 pages"),
+	WL("map_cycle_256", wl_map_cycle, 256, 0, "map cycle, 256 pages"),
+	WL("map_cycle_1024", wl_map_cycle, 1024, 0, "map cycle, 1024 pages"),
+	WL("map_cycle_4096", wl_map_cycle, 4096, 0, "map cycle, 4096 pages"),
+	WL("copy_4M_seg4k_to_grant", wl_copy, COPY_SEG4K, 1,
+	  "GRANT_COPY 4 MiB local->grant, one ioctl of 1024 x 4 KiB segments"),
+	WL("copy_4M_seg4k_from_grant", wl_copy, COPY_SEG4K, 0,
+	  "GRANT_COPY 4 MiB grant->local, one ioctl of 1024 x 4 KiB segments"),
+	WL("copy_4M_buf64k_to_grant", wl_copy, COPY_BUF64K, 1,
+	  "GRANT_COPY 4 MiB local->grant through a 64 KiB buffer: 64 ioctls x 16 x 4 KiB"),
+	WL("copy_4M_buf64k_from_grant", wl_copy, COPY_BUF64K, 0,
+	  "GRANT_COPY 4 MiB grant->local through a 64 KiB buffer: 64 ioctls x 16 x 4 KiB"),
+	WL("copy_1024x128B", wl_copy, COPY_SMALL, 1,
+	  "GRANT_COPY local->grant, one ioctl of 1024 x 128-byte segments"),
+	WL("memcpy_4M", wl_memcpy, 0, 0, "plain memcpy of 4 MiB (reference)"),
+	WL("alloc_cycle_1", wl_alloc_cycle, 1, 0, "ALLOC_GREF+mmap+touch+munmap+DEALLOC, 1 page"),
+	WL("alloc_cycle_256", wl_alloc_cycle, 256, 0, "gntalloc cycle, 256 pages"),
+	WL("alloc_cycle_1024", wl_alloc_cycle, 1024, 0, "gntalloc cycle, 1024 pages"),
+	WL("xs_map_cycle", wl_xs_shape, 1, 0,
+	  "1-page map cycle with 10,000 single-page maps open on the fd"),
+	PEER_WL("map_cycle_1", wl_map_cycle, 1, 0, "map cycle, 1 page of the peer"),
+	PEER_WL("map_cycle_16", wl_map_cycle, 16, 0, "map cycle, 16 pages of the peer"),
+	PEER_WL("map_cycle_256", wl_map_cycle, 256, 0, "map cycle, 256 pages of the peer"),
+	PEER_WL("map_cycle_1024", wl_map_cycle, 1024, 0, "map cycle, 1024 pages of the peer"),
+	PEER_WL("map_cycle_4096", wl_map_cycle, 4096, 0, "map cycle, 4096 pages of the peer"),
+	PEER_WL("copy_4M_seg4k_to_grant", wl_copy, COPY_SEG4K, 1,
+	  "GRANT_COPY 4 MiB local->peer, one ioctl of 1024 x 4 KiB segments"),
+	PEER_WL("copy_4M_seg4k_from_grant", wl_copy, COPY_SEG4K, 0,
+	  "GRANT_COPY 4 MiB peer->local, one ioctl of 1024 x 4 KiB segments"),
+	PEER_WL("copy_4M_buf64k_to_grant", wl_copy, COPY_BUF64K, 1,
+	  "GRANT_COPY 4 MiB local->peer through a 64 KiB buffer"),
+	PEER_WL("copy_4M_buf64k_from_grant", wl_copy, COPY_BUF64K, 0,
+	  "GRANT_COPY 4 MiB peer->local through a 64 KiB buffer"),
+	PEER_WL("copy_1024x128B", wl_copy, COPY_SMALL, 1,
+	  "GRANT_COPY local->peer, one ioctl of 1024 x 128-byte segments"),
+	PEER_WL("xs_map_cycle", wl_xs_shape, 1, 0,
+	  "1-page map cycle with 10,000 maps of peer pages open on the fd"),
 };
 #define NR_WORKLOADS (sizeof(workloads) / sizeof(workloads[0]))
 
@@ -871,6 +975,57 @@ static long read_long(const char *path)
 	return v;
 }
 
+/*
+ * --peer-refs FILE: "DOMID REF REF ...", white space between the numbers
+ * (what the VM runner's bench mode collects from its domU). 0, or -1
+ * with a message.
+ */
+static int load_peer_refs(const char *path)
+{
+	unsigned long v;
+	unsigned int cap = 0;
+	FILE *f = fopen(path, "r");
+	uint32_t *n;
+
+	if (!f) {
+		fprintf(stderr, "gntbench: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	if (fscanf(f, "%lu", &v) != 1 || v >= 0x7ff0) {
+		fprintf(stderr, "gntbench: %s: no valid domid first\n", path);
+		fclose(f);
+		return -1;
+	}
+	peer_domid = (domid_t)v;
+	while (fscanf(f, "%lu", &v) == 1) {
+		if (v > UINT32_MAX) {
+			fprintf(stderr, "gntbench: %s: bad grant reference %lu\n",
+				path, v);
+			fclose(f);
+			return -1;
+		}
+		if (peer_nrefs == cap) {
+			cap = cap ? 2 * cap : 1024;
+			n = realloc(peer_refs, cap * sizeof(*n));
+			if (!n) {
+				fclose(f);
+				return -1;
+			}
+			peer_refs = n;
+		}
+		peer_refs[peer_nrefs++] = (uint32_t)v;
+	}
+	if (!feof(f) || !peer_nrefs) {
+		fprintf(stderr, "gntbench: %s: %s\n", path,
+			peer_nrefs ? "junk after the grant references" :
+				     "no grant reference");
+		fclose(f);
+		return -1;
+	}
+	fclose(f);
+	return 0;
+}
+
 static void usage(FILE *f)
 {
 	size_t i;
@@ -878,8 +1033,10 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: gntbench [--json FILE] [--reps N] [--only NAME[,NAME...]]\n"
 		"                [--sample-ms MS] [--timeout S] [--domid D]\n"
-		"                [--xs-maps N] [--xs-pool N] [--xs-mmap 0|1] [--list]\n"
-		"Times the Xen grant devices (self-grant loopback) and prints\n"
+		"                [--xs-maps N] [--xs-pool N] [--xs-mmap 0|1]\n"
+		"                [--peer-refs FILE] [--list]\n"
+		"Times the Xen grant devices (self-grant loopback; peer_* on the\n"
+		"grants of another domain listed in FILE: \"DOMID REF...\") and prints\n"
 		"\"NAME VALUE UNIT [key=value...]\" per workload. --only takes names,\n"
 		"NAME* for every name starting with NAME. Workloads:\n");
 	for (i = 0; i < NR_WORKLOADS; i++)
@@ -898,6 +1055,7 @@ int main(int argc, char **argv)
 		{ "xs-maps", required_argument, NULL, 'x' },
 		{ "xs-pool", required_argument, NULL, 'p' },
 		{ "xs-mmap", required_argument, NULL, 'm' },
+		{ "peer-refs", required_argument, NULL, 'P' },
 		{ "list", no_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -940,6 +1098,9 @@ int main(int argc, char **argv)
 		case 'm':
 			opt_xs_mmap = strtoul(optarg, NULL, 0) != 0;
 			break;
+		case 'P':
+			opt_peer_refs = optarg;
+			break;
 		case 'l':
 			for (i = 0; i < NR_WORKLOADS; i++)
 				printf("%s\n", workloads[i].name);
@@ -957,9 +1118,16 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (opt_peer_refs && load_peer_refs(opt_peer_refs))
+		return 2;
 	uname(&uts);
 	printf("# gntbench: modules %s, kernel %s, domid %u, %u samples of ~%u ms\n",
 	       set, uts.release, opt_domid, opt_reps, opt_sample_ms);
+	if (peer_nrefs)
+		printf("# peer: domain %u, %u grant references from %s\n",
+		       peer_domid, peer_nrefs, opt_peer_refs);
+	else
+		printf("# peer: none (no --peer-refs), peer_* left out\n");
 	printf("# gntalloc limit %ld, gntdev limit %ld\n",
 	       read_long("/sys/module/xen_gntalloc/parameters/limit"),
 	       read_long("/sys/module/xen_gntdev/parameters/limit"));
@@ -968,7 +1136,7 @@ int main(int argc, char **argv)
 		const struct workload *w = &workloads[i];
 		struct result *r = &res[i];
 
-		if (!selected(w->name))
+		if (!selected(w->name) || (w->peer && !peer_nrefs))
 			continue;
 		ran[i] = true;
 		nrun++;
@@ -989,7 +1157,8 @@ int main(int argc, char **argv)
 		fflush(stdout);
 	}
 	if (!nrun) {
-		fprintf(stderr, "gntbench: --only '%s' selects no workload\n", opt_only);
+		fprintf(stderr, "gntbench: --only '%s' selects no workload%s\n",
+			opt_only, peer_nrefs ? "" : " (peer_* need --peer-refs)");
 		return 2;
 	}
 
@@ -1007,6 +1176,8 @@ int main(int argc, char **argv)
 			opt_domid, opt_reps, opt_sample_ms);
 		fprintf(f, "  \"xs_maps\": %u,\n  \"xs_pool\": %u,\n  \"xs_mmap\": %u,\n",
 			opt_xs_maps, opt_xs_pool, opt_xs_mmap);
+		fprintf(f, "  \"peer_domid\": %d,\n  \"peer_refs\": %u,\n",
+			peer_nrefs ? (int)peer_domid : -1, peer_nrefs);
 		fprintf(f, "  \"gntalloc_limit\": %ld,\n",
 			read_long("/sys/module/xen_gntalloc/parameters/limit"));
 		fprintf(f, "  \"workloads\": [");

@@ -42,6 +42,8 @@ BULK = [
     "copy_4M_buf64k_to_grant",
     "copy_4M_buf64k_from_grant",
 ]
+# The same copies on a domU's grants (gntbench --peer-refs).
+BULK += ["peer_" + n for n in BULK]
 MEMCPY = "memcpy_4M"
 MEMCPY_TARGET = 1.15
 STATS = ["hypercalls", "batches", "map_ops", "unmap_ops", "copy_ops"]
@@ -251,7 +253,7 @@ def plot(outdir, kernels, report):
                 "title 'target (ratio at most)'")
     with open(gp, "w") as f:
         f.write(f"""# gnuplot script written by tools/bench/report.py
-set terminal pngcairo noenhanced size 1400,700 font ',10'
+set terminal pngcairo noenhanced size {max(1400, 60 * len(names))},700 font ',10'
 set output 'bench.png'
 set title 'xen-gnt: time per operation, ours / in-tree (lower is better)'
 set style data histograms

@@ -17,12 +17,23 @@
 #   --bench PATH    the gntbench binary (default <repo>/out/bench/bin/gntbench)
 #   --limit N       gntalloc page limit written for both sets (default 65536)
 #   --run-timeout S limit per gntbench run (default 600)
+#   --aslr          run gntbench with its address space randomized, as
+#                   processes normally are. By default it runs without
+#                   (setarch -R), so that every run has the same layout:
+#                   whether a 1-page mapping shares its page table with
+#                   another mapping decides whether each cycle also
+#                   allocates and frees a page table (in a PV guest, a
+#                   pin and an unpin in Xen), which made small workloads
+#                   bimodal from run to run (both drivers alike)
 #   --perf          profile each run: perf record (cpu-clock, call graphs)
 #                   around gntbench, then r<round>-<set>.perf.txt (self
 #                   time per symbol, with callers) and .perf-children.txt
 #                   (time per symbol with its callees); the times measured
 #                   under perf are not comparable with a plain run
 #   -- ARGS...      passed to gntbench (e.g. --reps 5 --only map_cycle)
+# $XEN_GNT_PEER_REFS, when it names a file: passed to gntbench as
+# --peer-refs (the grants of a domU, "DOMID REF...", for the peer_*
+# workloads; the VM runner's bench mode collects them).
 #
 # OUTDIR receives r<round>-<set>.json and .txt per run, the debugfs stats
 # of ours after each of its runs (r<round>-ours.stats), modules.txt and
@@ -42,6 +53,7 @@ SETS="ours intree"
 BENCH=
 LIMIT=65536
 RUN_TIMEOUT=600
+ASLR=0
 EXTRA=()
 OUTDIR=
 PERF=0
@@ -54,9 +66,10 @@ while [ $# -gt 0 ]; do
 	--bench) BENCH=$2; shift 2 ;;
 	--limit) LIMIT=$2; shift 2 ;;
 	--run-timeout) RUN_TIMEOUT=$2; shift 2 ;;
+	--aslr) ASLR=1; shift ;;
 	--perf) PERF=1; shift ;;
 	--) shift; EXTRA=("$@"); break ;;
-	-h|--help) sed -n '4,32p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '4,43p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	-*) echo "run-in-dom0: unknown option $1" >&2; exit 2 ;;
 	*) [ -z "$OUTDIR" ] || { echo "run-in-dom0: one OUTDIR only" >&2; exit 2; }
 	   OUTDIR=$1; shift ;;
@@ -80,11 +93,18 @@ for s in $SETS; do
 	case $s in ours|intree) ;; *) echo "run-in-dom0: unknown set '$s'" >&2; exit 2 ;; esac
 done
 [ -x "$BENCH" ] || { echo "run-in-dom0: no gntbench at $BENCH" >&2; exit 2; }
+NORAND=()
+[ "$ASLR" = 1 ] || NORAND=(setarch "$(uname -m)" -R)
 if [ "$PERF" = 1 ] && ! perf --version >/dev/null 2>&1; then
 	echo "run-in-dom0: --perf needs perf (Debian package linux-perf)" >&2
 	exit 2
 fi
 PERF_DATA=${TMPDIR:-/tmp}/gntbench.perf.data
+PEER_ARGS=()
+if [ -n "${XEN_GNT_PEER_REFS:-}" ]; then
+	[ -s "$XEN_GNT_PEER_REFS" ] || { echo "run-in-dom0: no grant list at $XEN_GNT_PEER_REFS" >&2; exit 2; }
+	PEER_ARGS=(--peer-refs "$XEN_GNT_PEER_REFS")
+fi
 mkdir -p "$OUTDIR" || exit 2
 
 log() { echo "$(date +%T) run-in-dom0: $*"; }
@@ -196,7 +216,7 @@ describe() { # SET
 
 START_SET=$(loaded_set)
 log "kernel $KVER, $ROUNDS rounds of: $SETS; loaded at start: $START_SET; ours from $OURS_DIR"
-log "gntbench $BENCH ${EXTRA[*]}"
+log "gntbench $BENCH ${PEER_ARGS[*]} ${EXTRA[*]} (randomized layout: $ASLR)"
 : > "$OUTDIR/modules.txt"
 
 # A set that cannot be loaded is dropped, once, with a note; the other
@@ -243,8 +263,8 @@ for r in $(seq 1 "$ROUNDS"); do
 		# results folder (9p), the kernel's own symbols were not resolved.
 		prof=()
 		[ "$PERF" = 1 ] && prof=(perf record -q -e cpu-clock -g -o "$PERF_DATA" --)
-		timeout -k 10 "$RUN_TIMEOUT" "${prof[@]}" "$BENCH" --json "$base.json" "${EXTRA[@]}" \
-			> "$base.txt" 2>&1
+		timeout -k 10 "$RUN_TIMEOUT" "${NORAND[@]}" "${prof[@]}" "$BENCH" --json "$base.json" \
+			"${PEER_ARGS[@]}" "${EXTRA[@]}" > "$base.txt" 2>&1
 		rc=$?
 		if [ "$PERF" = 1 ]; then
 			perf report -i "$PERF_DATA" --kallsyms=/proc/kallsyms \
@@ -292,10 +312,10 @@ if [ "$START_SET" != none ]; then
 fi
 
 {
-	printf '{"kernel": "%s", "rounds": %s, "sets": "%s", "gntalloc_limit": %s,' \
-		"$KVER" "$ROUNDS" "$SETS" "$LIMIT"
+	printf '{"kernel": "%s", "rounds": %s, "sets": "%s", "gntalloc_limit": %s, "aslr": %s,' \
+		"$KVER" "$ROUNDS" "$SETS" "$LIMIT" "$ASLR"
 	printf ' "broken_sets": "%s", "gntbench_args": "%s", "status": %s}\n' \
-		"${BROKEN# }" "${EXTRA[*]}" "$status"
+		"${BROKEN# }" "${PEER_ARGS[*]} ${EXTRA[*]}" "$status"
 } > "$OUTDIR/run-info.json"
 log "done, status $status"
 exit $status

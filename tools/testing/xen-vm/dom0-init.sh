@@ -23,7 +23,11 @@
 #  6. tell the domU to finish (it checks its own counters), collect its
 #     output from the console log, xl destroy, stop the daemons, check our
 #     leak counters, rmmod the grant modules, save dmesg, verdict.
-# MODE=demo, MODE=bench and MODE=fuzz reuse 1-3 and 6 (bench: 1 and 6).
+# MODE=demo and MODE=fuzz reuse 1-3 and 6. MODE=bench: 1, then (unless
+# BENCH_PEER=0) 2-3 with a domU that grants dom0 BENCH_PEER_PAGES pages,
+# after which the domU is paused and the daemons stopped (nothing may
+# hold the grant devices while the benchmark swaps the modules); then
+# BENCH_CMD, and 6 without the parts that need xenstore.
 
 set -u
 RES=$1
@@ -881,6 +885,93 @@ mode_bench() {
 	say "bench: exit $rc after $((SECONDS - t0)) s"
 }
 
+# BENCH_PEER=1: grants of the domU for gntbench's peer_* workloads. The
+# domU's agent allocates BENCH_PEER_PAGES writable pages for dom0 (256 a
+# request); their references go to $RES/bench/peer-refs.txt ("DOMID
+# REF..."), named by XEN_GNT_PEER_REFS. Then the domU is paused (its
+# grants stay valid and it takes no CPU time from the benchmark), and
+# xenconsoled and xenstored are stopped: both keep gntdev open, and the
+# benchmark unloads it. From then on nothing may use xenstore (it would
+# wait forever): DOMID is cleared so that the teardown leaves the domU
+# alone; the machine is powered off with it.
+BENCH_PEER_PAGES=${BENCH_PEER_PAGES:-4096}
+PEER_SEQ=0
+# peer_req ARGS...: one request to the agent of the domU; the answer
+# after "ok" or "err" in PEER_ANSWER; fails on "err" or after 60 s. Not
+# in a subshell: every request needs a new id (PEER_SEQ), the agent
+# answers an id once.
+peer_req() {
+	local dir=/local/domain/$DOMID/data/xen-gnt-peer a end=$((SECONDS + 60))
+	PEER_SEQ=$((PEER_SEQ + 1))
+	PEER_ANSWER="no answer in 60 s"
+	xenstore-write "$dir/req" "$PEER_SEQ $*" || return 1
+	while [ $SECONDS -lt $end ]; do
+		a=$(xenstore-read "$dir/resp" 2>/dev/null)
+		case $a in
+		"$PEER_SEQ ok"*) PEER_ANSWER=${a#"$PEER_SEQ ok"}; return 0 ;;
+		"$PEER_SEQ err"*) PEER_ANSWER=${a#"$PEER_SEQ err"}; return 1 ;;
+		esac
+		sleep 0.2
+	done
+	return 1
+}
+bench_peer_setup() {
+	local refs=$RES/bench/peer-refs.txt got=0 n
+	mkdir -p "$RES/bench"
+	start_toolstack && create_domu || return 1
+	if ! wait_until 60 xenstore-read "/local/domain/$DOMID/data/xen-gnt-peer/ready"; then
+		tap_result "$D0/bench.tap" fail "bench: the domU's peer agent is ready"
+		return 1
+	fi
+	echo "$DOMID" > "$refs.tmp"
+	while [ $got -lt "$BENCH_PEER_PAGES" ]; do
+		n=$((BENCH_PEER_PAGES - got))
+		[ $n -gt 256 ] && n=256
+		if ! peer_req alloc 0 "$n" 7 1; then
+			tap_result "$D0/bench.tap" fail "bench: $BENCH_PEER_PAGES pages granted by the domU" \
+				"alloc after $got pages:$PEER_ANSWER"
+			return 1
+		fi
+		# "H REF...": the handle, then the references.
+		set -- $PEER_ANSWER
+		if [ $# != $((n + 1)) ]; then
+			tap_result "$D0/bench.tap" fail "bench: $BENCH_PEER_PAGES pages granted by the domU" \
+				"alloc of $n: $(($# - 1)) references in the answer"
+			return 1
+		fi
+		shift
+		echo "$*" >> "$refs.tmp"
+		got=$((got + n))
+	done
+	mv "$refs.tmp" "$refs"
+	tap_result "$D0/bench.tap" ok "bench: $BENCH_PEER_PAGES pages granted by the domU" \
+		"domid $DOMID, references in bench/peer-refs.txt"
+	if step "xl pause" 60 xl pause "$DOMID"; then
+		tap_result "$D0/bench.tap" ok "bench: domU paused"
+	else
+		tap_result "$D0/bench.tap" fail "bench: domU paused"
+	fi
+	say "bench: $BENCH_PEER_PAGES pages granted by domU $DOMID; stopping xenconsoled and xenstored"
+	bench_peer_detach
+	export XEN_GNT_PEER_REFS=$refs
+}
+# Stop what holds the grant devices; forget the domU (see above).
+bench_peer_detach() {
+	[ -n "$RELAY" ] && kill -- -"$RELAY" 2>/dev/null
+	RELAY=
+	stop_daemon xenconsoled "$XCD_PID"
+	stop_daemon xenstored "$XSD_PID"
+	XCD_PID= XSD_PID= DOMID=
+}
+# A set-up that failed half-way: destroy the domU while xenstore still
+# answers, then detach; the benchmark runs without the peer_* workloads.
+bench_peer_abandon() {
+	if [ -n "$DOMID" ] && [ -n "$XSD_PID" ] && domu_alive; then
+		step "xl destroy" 120 xl destroy "$DOMID"
+	fi
+	bench_peer_detach
+}
+
 # MODE=fuzz: the domU fuzzes its own devices (seed FUZZ_SEED) while dom0
 # runs BENCH_CMD (the fuzzer's dom0 script, seed FUZZ_SEED - 1); the
 # teardown then checks both domains' counters and kernel logs.
@@ -904,9 +995,15 @@ mode_fuzz() {
 say "dom0 up: Linux $(uname -r), $MODULES grant modules, mode $MODE"
 if [ "$MODE" = bench ]; then
 	# Benchmarks swap the grant modules between runs: nothing may hold
-	# the devices, so no toolstack (xenstored keeps gntdev open) and no
-	# domU. The workloads use self-grants in dom0.
-	load_modules && mode_bench
+	# the devices, so no toolstack while they run (xenstored keeps gntdev
+	# open); a domU only long enough to collect its grants.
+	if load_modules; then
+		if [ "${BENCH_PEER:-1}" = 1 ] && ! bench_peer_setup; then
+			say "bench: no grants from a domU; the peer_* workloads are left out"
+			bench_peer_abandon
+		fi
+		mode_bench
+	fi
 elif load_modules && start_toolstack; then
 	say "modules loaded, xenstored/xenconsoled/xen-init-dom0 up after $((SECONDS - T_START)) s"
 	if create_domu; then

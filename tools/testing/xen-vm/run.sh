@@ -12,7 +12,11 @@
 #   MODE           check (default) | demo | bench
 #   OUT            result folder (default <repo>/out/vm)
 #   BENCH_CMD      MODE=bench: command run in dom0 (bash -c), with
-#                  BENCH_OUT, XEN_GNT_PEER_DOMID and KVER set
+#                  BENCH_OUT, XEN_GNT_PEER_DOMID and KVER set, and
+#                  XEN_GNT_PEER_REFS naming the domU's grants (BENCH_PEER)
+#   BENCH_PEER     MODE=bench: 1 (default) boots a domU that grants dom0
+#                  BENCH_PEER_PAGES (default 4096) pages, then pauses it
+#                  and stops the toolstack before BENCH_CMD; 0: no domU
 #   TEST_TIMEOUT   seconds per test program (default 300)
 #   BOOT_TIMEOUT   hard limit per boot in seconds (default 900 + 180 per
 #                  test program)
@@ -39,7 +43,7 @@ REPO=$(cd "$VMDIR/../../.." && pwd)
 . "$VMDIR/lib.sh"
 
 usage() {
-	sed -n '3,33p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '3,37p' "$0" | sed 's/^# \{0,1\}//'
 	exit "${1:-0}"
 }
 for arg in "$@"; do
@@ -47,7 +51,7 @@ for arg in "$@"; do
 	-h|--help) usage ;;
 	KVERS=*|MODULES=*|MODE=*|OUT=*|BENCH_CMD=*|BENCH_TIMEOUT=*|TEST_TIMEOUT=*|\
 	BOOT_TIMEOUT=*|VCHAN_BYTES=*|SELFTESTS_DIR=*|ALLOW_NO_SELFTESTS=*|VM_SMP=*|DOM0_UP_LIMIT=*|\
-	PVH=*|FUZZ_BIN=*|FUZZ_SECONDS=*|FUZZ_SEED=*|KERNEL_ROOT=*)
+	PVH=*|FUZZ_BIN=*|FUZZ_SECONDS=*|FUZZ_SEED=*|KERNEL_ROOT=*|BENCH_PEER=*|BENCH_PEER_PAGES=*)
 		export "${arg?}" ;;
 	*) echo "run.sh: unknown argument '$arg'" >&2; usage 2 ;;
 	esac
@@ -66,6 +70,8 @@ SELFTESTS_DIR=${SELFTESTS_DIR:-$REPO/tools/testing/selftests/xen}
 TEST_TIMEOUT=${TEST_TIMEOUT:-300}
 BENCH_CMD=${BENCH_CMD:-}
 BENCH_TIMEOUT=${BENCH_TIMEOUT:-1800}
+BENCH_PEER=${BENCH_PEER:-1}
+BENCH_PEER_PAGES=${BENCH_PEER_PAGES:-4096}
 ALLOW_NO_SELFTESTS=${ALLOW_NO_SELFTESTS:-0}
 # Seconds from QEMU's start until dom0's stage 1 must have said so (the
 # boot watchdog in run_kernel).
@@ -494,7 +500,7 @@ run_kernel() { # K
 		{
 			for v in MODE MODULES XENBIN PROGS DESTROY_TEST HANDOFF_TEST TEST_TIMEOUT \
 				 VCHAN_BYTES BENCH_CMD BENCH_TIMEOUT PVH FUZZ_SECONDS \
-				 FUZZ_SEED; do
+				 FUZZ_SEED BENCH_PEER BENCH_PEER_PAGES; do
 				printf '%s=%q\n' "$v" "${!v}"
 			done
 			printf 'KVER=%q\n' "$k"

@@ -111,7 +111,8 @@ struct workload {
 	unsigned long n;	/* pages, segments, ... */
 	int dir;		/* copies: 1 = local to grant, 0 = grant to local */
 	const char *what;
-	bool peer;		/* on --peer-refs grants instead of our own */
+	bool peer;		/* on --peer-refs grants instead of our own; in
+				 * base_workloads[]: also run that way */
 };
 
 /* ------------------------------------------------------------ helpers */
@@ -816,51 +817,64 @@ static int wl_alloc_cycle(const struct workload *w, struct result *r)
 
 /* -------------------------------------------------------- the table */
 
-/* A self-grant workload, and one on the grants of --peer-refs. */
-#define WL(name, fn, n, dir, what) { name, fn, n, dir, what, false }
-#define PEER_WL(name, fn, n, dir, what) { "peer_" name, fn, n, dir, what, true }
-
-static const struct workload workloads[] = {
-	WL("map_cycle_1", wl_map_cycle, 1, 0, "MAP_GRANT_REF+mmap+touch+munmap+UNMAP, 1 page"),
-	WL("map_cycle_16", wl_map_cycle, 16, 0, "map cycle, 16 pages"),
-	WL("map_cycle_256", wl_map_cycle, 256, 0, "map cycle, 256 pages"),
-	WL("map_cycle_1024", wl_map_cycle, 1024, 0, "map cycle, 1024 pages"),
-	WL("map_cycle_4096", wl_map_cycle, 4096, 0, "map cycle, 4096 pages"),
-	WL("copy_4M_seg4k_to_grant", wl_copy, COPY_SEG4K, 1,
-	  "GRANT_COPY 4 MiB local->grant, one ioctl of 1024 x 4 KiB segments"),
-	WL("copy_4M_seg4k_from_grant", wl_copy, COPY_SEG4K, 0,
-	  "GRANT_COPY 4 MiB grant->local, one ioctl of 1024 x 4 KiB segments"),
-	WL("copy_4M_buf64k_to_grant", wl_copy, COPY_BUF64K, 1,
-	  "GRANT_COPY 4 MiB local->grant through a 64 KiB buffer: 64 ioctls x 16 x 4 KiB"),
-	WL("copy_4M_buf64k_from_grant", wl_copy, COPY_BUF64K, 0,
-	  "GRANT_COPY 4 MiB grant->local through a 64 KiB buffer: 64 ioctls x 16 x 4 KiB"),
-	WL("copy_1024x128B", wl_copy, COPY_SMALL, 1,
-	  "GRANT_COPY local->grant, one ioctl of 1024 x 128-byte segments"),
-	WL("memcpy_4M", wl_memcpy, 0, 0, "plain memcpy of 4 MiB (reference)"),
-	WL("alloc_cycle_1", wl_alloc_cycle, 1, 0, "ALLOC_GREF+mmap+touch+munmap+DEALLOC, 1 page"),
-	WL("alloc_cycle_256", wl_alloc_cycle, 256, 0, "gntalloc cycle, 256 pages"),
-	WL("alloc_cycle_1024", wl_alloc_cycle, 1024, 0, "gntalloc cycle, 1024 pages"),
-	WL("xs_map_cycle", wl_xs_shape, 1, 0,
-	  "1-page map cycle with 10,000 single-page maps open on the fd"),
-	PEER_WL("map_cycle_1", wl_map_cycle, 1, 0, "map cycle, 1 page of the peer"),
-	PEER_WL("map_cycle_16", wl_map_cycle, 16, 0, "map cycle, 16 pages of the peer"),
-	PEER_WL("map_cycle_256", wl_map_cycle, 256, 0, "map cycle, 256 pages of the peer"),
-	PEER_WL("map_cycle_1024", wl_map_cycle, 1024, 0, "map cycle, 1024 pages of the peer"),
-	PEER_WL("map_cycle_4096", wl_map_cycle, 4096, 0, "map cycle, 4096 pages of the peer"),
-	PEER_WL("copy_4M_seg4k_to_grant", wl_copy, COPY_SEG4K, 1,
-	  "GRANT_COPY 4 MiB local->peer, one ioctl of 1024 x 4 KiB segments"),
-	PEER_WL("copy_4M_seg4k_from_grant", wl_copy, COPY_SEG4K, 0,
-	  "GRANT_COPY 4 MiB peer->local, one ioctl of 1024 x 4 KiB segments"),
-	PEER_WL("copy_4M_buf64k_to_grant", wl_copy, COPY_BUF64K, 1,
-	  "GRANT_COPY 4 MiB local->peer through a 64 KiB buffer"),
-	PEER_WL("copy_4M_buf64k_from_grant", wl_copy, COPY_BUF64K, 0,
-	  "GRANT_COPY 4 MiB peer->local through a 64 KiB buffer"),
-	PEER_WL("copy_1024x128B", wl_copy, COPY_SMALL, 1,
-	  "GRANT_COPY local->peer, one ioctl of 1024 x 128-byte segments"),
-	PEER_WL("xs_map_cycle", wl_xs_shape, 1, 0,
-	  "1-page map cycle with 10,000 maps of peer pages open on the fd"),
+/*
+ * The self-grant workloads; those marked PEER_TOO are also run on the
+ * grants of --peer-refs, as "peer_<name>" (see expand_workloads()).
+ */
+#define PEER_TOO true
+static const struct workload base_workloads[] = {
+	{ "map_cycle_1", wl_map_cycle, 1, 0, "MAP_GRANT_REF+mmap+touch+munmap+UNMAP, 1 page", PEER_TOO },
+	{ "map_cycle_16", wl_map_cycle, 16, 0, "map cycle, 16 pages", PEER_TOO },
+	{ "map_cycle_256", wl_map_cycle, 256, 0, "map cycle, 256 pages", PEER_TOO },
+	{ "map_cycle_1024", wl_map_cycle, 1024, 0, "map cycle, 1024 pages", PEER_TOO },
+	{ "map_cycle_4096", wl_map_cycle, 4096, 0, "map cycle, 4096 pages", PEER_TOO },
+	{ "copy_4M_seg4k_to_grant", wl_copy, COPY_SEG4K, 1,
+	  "GRANT_COPY 4 MiB local->grant, one ioctl of 1024 x 4 KiB segments", PEER_TOO },
+	{ "copy_4M_seg4k_from_grant", wl_copy, COPY_SEG4K, 0,
+	  "GRANT_COPY 4 MiB grant->local, one ioctl of 1024 x 4 KiB segments", PEER_TOO },
+	{ "copy_4M_buf64k_to_grant", wl_copy, COPY_BUF64K, 1,
+	  "GRANT_COPY 4 MiB local->grant through a 64 KiB buffer: 64 ioctls x 16 x 4 KiB", PEER_TOO },
+	{ "copy_4M_buf64k_from_grant", wl_copy, COPY_BUF64K, 0,
+	  "GRANT_COPY 4 MiB grant->local through a 64 KiB buffer: 64 ioctls x 16 x 4 KiB", PEER_TOO },
+	{ "copy_1024x128B", wl_copy, COPY_SMALL, 1,
+	  "GRANT_COPY local->grant, one ioctl of 1024 x 128-byte segments", PEER_TOO },
+	{ "memcpy_4M", wl_memcpy, 0, 0, "plain memcpy of 4 MiB (reference)", false },
+	{ "alloc_cycle_1", wl_alloc_cycle, 1, 0, "ALLOC_GREF+mmap+touch+munmap+DEALLOC, 1 page", false },
+	{ "alloc_cycle_256", wl_alloc_cycle, 256, 0, "gntalloc cycle, 256 pages", false },
+	{ "alloc_cycle_1024", wl_alloc_cycle, 1024, 0, "gntalloc cycle, 1024 pages", false },
+	{ "xs_map_cycle", wl_xs_shape, 1, 0,
+	  "1-page map cycle with 10,000 single-page maps open on the fd", PEER_TOO },
 };
-#define NR_WORKLOADS (sizeof(workloads) / sizeof(workloads[0]))
+#define NR_BASE (sizeof(base_workloads) / sizeof(base_workloads[0]))
+
+/* The self-grant workloads, then the peer_ ones. */
+static struct workload workloads[2 * NR_BASE];
+static unsigned int nr_workloads;
+
+static void expand_workloads(void)
+{
+	static char names[NR_BASE][48], whats[NR_BASE][128];
+	unsigned int i, n = 0;
+
+	for (i = 0; i < NR_BASE; i++) {
+		workloads[nr_workloads] = base_workloads[i];
+		workloads[nr_workloads++].peer = false;
+	}
+	for (i = 0; i < NR_BASE; i++) {
+		struct workload *w = &workloads[nr_workloads];
+
+		if (!base_workloads[i].peer)
+			continue;
+		*w = base_workloads[i];
+		snprintf(names[n], sizeof(names[n]), "peer_%s", w->name);
+		snprintf(whats[n], sizeof(whats[n]), "%s; the peer's grants",
+			 w->what);
+		w->name = names[n];
+		w->what = whats[n];
+		n++;
+		nr_workloads++;
+	}
+}
 
 /* --only: comma-separated names; "NAME*" selects names starting with NAME. */
 static bool selected(const char *name)
@@ -1039,8 +1053,8 @@ static void usage(FILE *f)
 		"grants of another domain listed in FILE: \"DOMID REF...\") and prints\n"
 		"\"NAME VALUE UNIT [key=value...]\" per workload. --only takes names,\n"
 		"NAME* for every name starting with NAME. Workloads:\n");
-	for (i = 0; i < NR_WORKLOADS; i++)
-		fprintf(f, "  %-26s %s\n", workloads[i].name, workloads[i].what);
+	for (i = 0; i < nr_workloads; i++)
+		fprintf(f, "  %-31s %s\n", workloads[i].name, workloads[i].what);
 }
 
 int main(int argc, char **argv)
@@ -1060,8 +1074,8 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct result res[NR_WORKLOADS];
-	bool ran[NR_WORKLOADS] = { false };
+	static struct result res[2 * NR_BASE];
+	static bool ran[2 * NR_BASE];
 	const char *set = module_set();
 	struct utsname uts;
 	unsigned int i, s, nfail = 0, nrun = 0;
@@ -1069,6 +1083,7 @@ int main(int argc, char **argv)
 	FILE *f;
 	int c;
 
+	expand_workloads();
 	while ((c = getopt_long(argc, argv, "j:r:o:h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'j':
@@ -1102,7 +1117,7 @@ int main(int argc, char **argv)
 			opt_peer_refs = optarg;
 			break;
 		case 'l':
-			for (i = 0; i < NR_WORKLOADS; i++)
+			for (i = 0; i < nr_workloads; i++)
 				printf("%s\n", workloads[i].name);
 			return 0;
 		case 'h':
@@ -1132,7 +1147,7 @@ int main(int argc, char **argv)
 	       read_long("/sys/module/xen_gntalloc/parameters/limit"),
 	       read_long("/sys/module/xen_gntdev/parameters/limit"));
 
-	for (i = 0; i < NR_WORKLOADS; i++) {
+	for (i = 0; i < nr_workloads; i++) {
 		const struct workload *w = &workloads[i];
 		struct result *r = &res[i];
 
@@ -1181,7 +1196,7 @@ int main(int argc, char **argv)
 		fprintf(f, "  \"gntalloc_limit\": %ld,\n",
 			read_long("/sys/module/xen_gntalloc/parameters/limit"));
 		fprintf(f, "  \"workloads\": [");
-		for (i = 0, c = 0; i < NR_WORKLOADS; i++) {
+		for (i = 0, c = 0; i < nr_workloads; i++) {
 			const struct result *r = &res[i];
 
 			if (!ran[i])

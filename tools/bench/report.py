@@ -266,7 +266,8 @@ set ylabel 'ratio ours / in-tree'
 set xtics rotate by -35 left
 set grid ytics
 set key top left
-set bmargin 9
+set bmargin 11
+set rmargin 14
 set arrow from graph 0, first 1 to graph 1, first 1 nohead lw 2 dt 2 lc rgb 'black' front
 plot {', '.join(cols)}
 """)

@@ -316,30 +316,6 @@ TEST_F(peer, revoke_with_live_peer)
 	EXPECT_EQ(0, xg_gntalloc_dealloc(self->alloc, index, 1));
 }
 
-static void seg_from(struct gntdev_grant_copy_segment *s, domid_t domid,
-		     uint32_t ref, uint16_t off, void *dst, uint16_t len)
-{
-	memset(s, 0, sizeof(*s));
-	s->source.foreign.ref = ref;
-	s->source.foreign.offset = off;
-	s->source.foreign.domid = domid;
-	s->dest.virt = dst;
-	s->len = len;
-	s->flags = XG_GNTCOPY_SOURCE_GREF;
-}
-
-static void seg_to(struct gntdev_grant_copy_segment *s, void *src,
-		   domid_t domid, uint32_t ref, uint16_t off, uint16_t len)
-{
-	memset(s, 0, sizeof(*s));
-	s->source.virt = src;
-	s->dest.foreign.ref = ref;
-	s->dest.foreign.offset = off;
-	s->dest.foreign.domid = domid;
-	s->len = len;
-	s->flags = XG_GNTCOPY_DEST_GREF;
-}
-
 /* GRANT_COPY from and to the domU's grants, checked on both sides. */
 TEST_F(peer, grant_copy_with_domu)
 {
@@ -356,9 +332,9 @@ TEST_F(peer, grant_copy_with_domu)
 	/* From the domU: both pages, and a bad reference in between. */
 	xg_fill(want, sizeof(want), 151);
 	memset(buf, 0, sizeof(buf));
-	seg_from(&seg[0], self->peer, grefs[0], 0, buf, PG);
-	seg_from(&seg[1], self->peer, XG_BAD_GREF, 0, buf, 16);
-	seg_from(&seg[2], self->peer, grefs[1], 0, buf + PG, PG);
+	xg_seg_from_gref(&seg[0], self->peer, grefs[0], 0, buf, PG);
+	xg_seg_from_gref(&seg[1], self->peer, XG_BAD_GREF, 0, buf, 16);
+	xg_seg_from_gref(&seg[2], self->peer, grefs[1], 0, buf + PG, PG);
 	ASSERT_EQ(0, xg_gntdev_copy(self->dev, seg, 3));
 	EXPECT_EQ(XG_GNTST_OKAY, seg[0].status);
 	EXPECT_EQ(XG_GNTST_BAD_GNTREF, seg[1].status);
@@ -367,15 +343,15 @@ TEST_F(peer, grant_copy_with_domu)
 
 	/* To the domU: whole pages, then a part at an offset. */
 	xg_fill(buf, sizeof(buf), 152);
-	seg_to(&seg[0], buf, self->peer, grefs[0], 0, PG);
-	seg_to(&seg[1], buf + PG, self->peer, grefs[1], 0, PG);
+	xg_seg_to_gref(&seg[0], buf, self->peer, grefs[0], 0, PG);
+	xg_seg_to_gref(&seg[1], buf + PG, self->peer, grefs[1], 0, PG);
 	ASSERT_EQ(0, xg_gntdev_copy(self->dev, seg, 2));
 	EXPECT_EQ(XG_GNTST_OKAY, seg[0].status);
 	EXPECT_EQ(XG_GNTST_OKAY, seg[1].status);
 	EXPECT_EQ(0, peer_cmd(&self->p, "check %d 152", h))
 		TH_LOG("%s", self->p.reply);
 	buf[0] = 0x5c;
-	seg_to(&seg[0], buf, self->peer, grefs[1], 1000, 1);
+	xg_seg_to_gref(&seg[0], buf, self->peer, grefs[1], 1000, 1);
 	ASSERT_EQ(0, xg_gntdev_copy(self->dev, seg, 1));
 	EXPECT_EQ(XG_GNTST_OKAY, seg[0].status);
 	EXPECT_EQ(0, peer_cmd(&self->p, "peek %d %lu", h, PG + 1000));
@@ -395,12 +371,12 @@ TEST_F(peer, grant_copy_readonly_domu_grant)
 		TH_LOG("%s", self->p.reply);
 	ASSERT_EQ(0, peer_parse_alloc(self->p.reply, &h, &gref, 1));
 	memset(buf, 0x33, sizeof(buf));
-	seg_to(&seg, buf, self->peer, gref, 0, PG);
+	xg_seg_to_gref(&seg, buf, self->peer, gref, 0, PG);
 	ASSERT_EQ(0, xg_gntdev_copy(self->dev, &seg, 1));
 	EXPECT_NE(XG_GNTST_OKAY, seg.status);
 	EXPECT_EQ(0, peer_cmd(&self->p, "check %d 161", h))
 		TH_LOG("%s", self->p.reply);
-	seg_from(&seg, self->peer, gref, 0, buf, PG);
+	xg_seg_from_gref(&seg, self->peer, gref, 0, buf, PG);
 	ASSERT_EQ(0, xg_gntdev_copy(self->dev, &seg, 1));
 	EXPECT_EQ(XG_GNTST_OKAY, seg.status);
 	xg_fill(want, sizeof(want), 161);

@@ -53,20 +53,16 @@ FIXTURE(peer) {
 
 FIXTURE_SETUP(peer)
 {
-	const char *env = getenv(XG_PEER_ENV);
 	const char *what;
 	int rc;
 
-	self->dev = self->alloc = -1;
-	self->p.xs = NULL;
-	if (!env)
+	rc = peer_session_from_env(XG_PEER_ENV, &self->p, &self->dev,
+				   &self->alloc, &what);
+	if (rc == 0)
 		SKIP(return, "%s not set: no peer domain (runs in dom0 only)",
 		     XG_PEER_ENV);
-	self->peer = atoi(env);
-	ASSERT_LT(0, self->peer) TH_LOG("%s=%s", XG_PEER_ENV, env);
-	rc = peer_session_open(&self->p, self->peer, &self->dev, &self->alloc,
-			       &what);
-	ASSERT_EQ(0, rc) TH_LOG("%s: %s", what, strerror(-rc));
+	ASSERT_LT(0, rc) TH_LOG("%s: %s", what, strerror(-rc));
+	self->peer = rc;
 	/* Wait for the agent once; the tests after the first know. */
 	if (peer_state && *peer_state == PEER_ABSENT)
 		ASSERT_TRUE(false) TH_LOG("the peer agent did not answer before");

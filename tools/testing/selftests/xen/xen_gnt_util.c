@@ -164,7 +164,7 @@ static bool xg_in_dom0(void)
 	return strstr(buf, "control_d") != NULL;
 }
 
-static int xg_parse_domid(const char *s)
+int xg_parse_domid(const char *s)
 {
 	char *end;
 	long v;

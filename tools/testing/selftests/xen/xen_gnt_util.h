@@ -64,6 +64,9 @@ const char *xg_guest_type(void);
  */
 int xg_self_domid(void);
 
+/* Parses a domain id in decimal, 0 to 0x7fef: the id, or -EINVAL. */
+int xg_parse_domid(const char *s);
+
 /* Reads a xenstore node through /dev/xen/xenbus (no libxenstore). */
 int xg_xenbus_read(const char *path, char *buf, size_t len);
 

@@ -59,8 +59,7 @@ static void gntdev_copy_unpin(struct gntdev_copy_batch *b)
 		w = b->page_written[i];
 		for (j = i + 1; j < b->nr_pages && b->page_written[j] == w; j++)
 			;
-		unpin_user_pages_dirty_lock(&b->pages[i], j - i,
-					    b->page_written[i]);
+		unpin_user_pages_dirty_lock(&b->pages[i], j - i, w);
 	}
 	b->nr_pages = 0;
 }

@@ -53,20 +53,16 @@ FIXTURE(peer) {
 
 FIXTURE_SETUP(peer)
 {
-	const char *env = getenv(XG_PEER_ENV);
 	const char *what;
 	int rc;
 
-	self->dev = self->alloc = -1;
-	self->p.xs = NULL;
-	if (!env)
+	rc = peer_session_from_env(XG_PEER_ENV, &self->p, &self->dev,
+				   &self->alloc, &what);
+	if (rc == 0)
 		SKIP(return, "%s not set: no peer domain (runs in dom0 only)",
 		     XG_PEER_ENV);
-	self->peer = atoi(env);
-	ASSERT_LT(0, self->peer) TH_LOG("%s=%s", XG_PEER_ENV, env);
-	rc = peer_session_open(&self->p, self->peer, &self->dev, &self->alloc,
-			       &what);
-	ASSERT_EQ(0, rc) TH_LOG("%s: %s", what, strerror(-rc));
+	ASSERT_LT(0, rc) TH_LOG("%s: %s", what, strerror(-rc));
+	self->peer = rc;
 	/* Wait for the agent once; the tests after the first know. */
 	if (peer_state && *peer_state == PEER_ABSENT)
 		ASSERT_TRUE(false) TH_LOG("the peer agent did not answer before");
@@ -316,30 +312,6 @@ TEST_F(peer, revoke_with_live_peer)
 	EXPECT_EQ(0, xg_gntalloc_dealloc(self->alloc, index, 1));
 }
 
-static void seg_from(struct gntdev_grant_copy_segment *s, domid_t domid,
-		     uint32_t ref, uint16_t off, void *dst, uint16_t len)
-{
-	memset(s, 0, sizeof(*s));
-	s->source.foreign.ref = ref;
-	s->source.foreign.offset = off;
-	s->source.foreign.domid = domid;
-	s->dest.virt = dst;
-	s->len = len;
-	s->flags = XG_GNTCOPY_SOURCE_GREF;
-}
-
-static void seg_to(struct gntdev_grant_copy_segment *s, void *src,
-		   domid_t domid, uint32_t ref, uint16_t off, uint16_t len)
-{
-	memset(s, 0, sizeof(*s));
-	s->source.virt = src;
-	s->dest.foreign.ref = ref;
-	s->dest.foreign.offset = off;
-	s->dest.foreign.domid = domid;
-	s->len = len;
-	s->flags = XG_GNTCOPY_DEST_GREF;
-}
-
 /* GRANT_COPY from and to the domU's grants, checked on both sides. */
 TEST_F(peer, grant_copy_with_domu)
 {
@@ -356,9 +328,9 @@ TEST_F(peer, grant_copy_with_domu)
 	/* From the domU: both pages, and a bad reference in between. */
 	xg_fill(want, sizeof(want), 151);
 	memset(buf, 0, sizeof(buf));
-	seg_from(&seg[0], self->peer, grefs[0], 0, buf, PG);
-	seg_from(&seg[1], self->peer, XG_BAD_GREF, 0, buf, 16);
-	seg_from(&seg[2], self->peer, grefs[1], 0, buf + PG, PG);
+	xg_seg_from_gref(&seg[0], self->peer, grefs[0], 0, buf, PG);
+	xg_seg_from_gref(&seg[1], self->peer, XG_BAD_GREF, 0, buf, 16);
+	xg_seg_from_gref(&seg[2], self->peer, grefs[1], 0, buf + PG, PG);
 	ASSERT_EQ(0, xg_gntdev_copy(self->dev, seg, 3));
 	EXPECT_EQ(XG_GNTST_OKAY, seg[0].status);
 	EXPECT_EQ(XG_GNTST_BAD_GNTREF, seg[1].status);
@@ -367,15 +339,15 @@ TEST_F(peer, grant_copy_with_domu)
 
 	/* To the domU: whole pages, then a part at an offset. */
 	xg_fill(buf, sizeof(buf), 152);
-	seg_to(&seg[0], buf, self->peer, grefs[0], 0, PG);
-	seg_to(&seg[1], buf + PG, self->peer, grefs[1], 0, PG);
+	xg_seg_to_gref(&seg[0], buf, self->peer, grefs[0], 0, PG);
+	xg_seg_to_gref(&seg[1], buf + PG, self->peer, grefs[1], 0, PG);
 	ASSERT_EQ(0, xg_gntdev_copy(self->dev, seg, 2));
 	EXPECT_EQ(XG_GNTST_OKAY, seg[0].status);
 	EXPECT_EQ(XG_GNTST_OKAY, seg[1].status);
 	EXPECT_EQ(0, peer_cmd(&self->p, "check %d 152", h))
 		TH_LOG("%s", self->p.reply);
 	buf[0] = 0x5c;
-	seg_to(&seg[0], buf, self->peer, grefs[1], 1000, 1);
+	xg_seg_to_gref(&seg[0], buf, self->peer, grefs[1], 1000, 1);
 	ASSERT_EQ(0, xg_gntdev_copy(self->dev, seg, 1));
 	EXPECT_EQ(XG_GNTST_OKAY, seg[0].status);
 	EXPECT_EQ(0, peer_cmd(&self->p, "peek %d %lu", h, PG + 1000));
@@ -395,12 +367,12 @@ TEST_F(peer, grant_copy_readonly_domu_grant)
 		TH_LOG("%s", self->p.reply);
 	ASSERT_EQ(0, peer_parse_alloc(self->p.reply, &h, &gref, 1));
 	memset(buf, 0x33, sizeof(buf));
-	seg_to(&seg, buf, self->peer, gref, 0, PG);
+	xg_seg_to_gref(&seg, buf, self->peer, gref, 0, PG);
 	ASSERT_EQ(0, xg_gntdev_copy(self->dev, &seg, 1));
 	EXPECT_NE(XG_GNTST_OKAY, seg.status);
 	EXPECT_EQ(0, peer_cmd(&self->p, "check %d 161", h))
 		TH_LOG("%s", self->p.reply);
-	seg_from(&seg, self->peer, gref, 0, buf, PG);
+	xg_seg_from_gref(&seg, self->peer, gref, 0, buf, PG);
 	ASSERT_EQ(0, xg_gntdev_copy(self->dev, &seg, 1));
 	EXPECT_EQ(XG_GNTST_OKAY, seg.status);
 	xg_fill(want, sizeof(want), 161);

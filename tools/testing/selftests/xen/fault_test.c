@@ -211,28 +211,18 @@ child_loop(FIXTURE_DATA(fault) *self, enum child_kind kind)
 		case K_COPY:
 			for (i = 0; i < NSEG; i++) {
 				unsigned int pg = i % NG;
+				uint16_t off = (i / NG) * 64 % PG;
 
-				memset(&seg[i], 0, sizeof(seg[i]));
-				seg[i].len = 64;
-				if (pg == 0 || i % 2) {
-					seg[i].source.foreign.ref =
-						self->sg.grefs[pg];
-					seg[i].source.foreign.domid =
-						self->sg.domid;
-					seg[i].source.foreign.offset =
-						(i / NG) * 64 % PG;
-					seg[i].dest.virt = buf + i * 64;
-					seg[i].flags = XG_GNTCOPY_SOURCE_GREF;
-				} else {
-					seg[i].dest.foreign.ref =
-						self->sg.grefs[pg];
-					seg[i].dest.foreign.domid =
-						self->sg.domid;
-					seg[i].dest.foreign.offset =
-						(i / NG) * 64 % PG;
-					seg[i].source.virt = buf + i * 64;
-					seg[i].flags = XG_GNTCOPY_DEST_GREF;
-				}
+				if (pg == 0 || i % 2)
+					xg_seg_from_gref(&seg[i],
+							 self->sg.domid,
+							 self->sg.grefs[pg],
+							 off, buf + i * 64, 64);
+				else
+					xg_seg_to_gref(&seg[i], buf + i * 64,
+						       self->sg.domid,
+						       self->sg.grefs[pg], off,
+						       64);
 			}
 			if (xg_gntdev_copy(dev, seg, NSEG))
 				_exit(16);

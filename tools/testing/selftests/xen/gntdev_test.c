@@ -38,33 +38,6 @@ static bool absent(int rc)
 	return rc == -ENOENT || rc == -ENODEV || rc == -ENXIO;
 }
 
-/* Fills one GRANT_COPY segment. */
-static void seg_from_gref(struct gntdev_grant_copy_segment *s, domid_t domid,
-			  uint32_t ref, uint16_t off, void *dst, uint16_t len)
-{
-	memset(s, 0, sizeof(*s));
-	s->source.foreign.ref = ref;
-	s->source.foreign.offset = off;
-	s->source.foreign.domid = domid;
-	s->dest.virt = dst;
-	s->len = len;
-	s->flags = XG_GNTCOPY_SOURCE_GREF;
-	s->status = 0x7777;
-}
-
-static void seg_to_gref(struct gntdev_grant_copy_segment *s, void *src,
-			domid_t domid, uint32_t ref, uint16_t off, uint16_t len)
-{
-	memset(s, 0, sizeof(*s));
-	s->source.virt = src;
-	s->dest.foreign.ref = ref;
-	s->dest.foreign.offset = off;
-	s->dest.foreign.domid = domid;
-	s->len = len;
-	s->flags = XG_GNTCOPY_DEST_GREF;
-	s->status = 0x7777;
-}
-
 /* ---------------------------------------------------------------------- */
 /* gntdev alone                                                             */
 
@@ -292,12 +265,12 @@ TEST_F(gntdev, grant_copy_crossing_page_einval)
 	struct gntdev_grant_copy_segment seg;
 	static char buf[2 * 4096];
 
-	seg_from_gref(&seg, 0, 8, 4000, buf, 200);
+	xg_seg_from_gref(&seg, 0, 8, 4000, buf, 200);
 	EXPECT_EQ(-EINVAL, xg_gntdev_copy(self->fd, &seg, 1));
-	seg_to_gref(&seg, buf, 0, 8, 1, 4096);
+	xg_seg_to_gref(&seg, buf, 0, 8, 1, 4096);
 	EXPECT_EQ(-EINVAL, xg_gntdev_copy(self->fd, &seg, 1));
 	/* Both sides grants, one of them crossing. */
-	seg_from_gref(&seg, 0, 8, 0, NULL, 100);
+	xg_seg_from_gref(&seg, 0, 8, 0, NULL, 100);
 	seg.flags |= XG_GNTCOPY_DEST_GREF;
 	seg.dest.foreign.ref = 9;
 	seg.dest.foreign.offset = 4050;
@@ -311,9 +284,9 @@ TEST_F(gntdev, grant_copy_bad_pointer_efault)
 
 	EXPECT_EQ(-EFAULT, xg_gntdev_copy(self->fd, NULL, 1));
 	/* The local side of a segment is not mapped. */
-	seg_from_gref(&seg, 0, 8, 0, (void *)16, 64);
+	xg_seg_from_gref(&seg, 0, 8, 0, (void *)16, 64);
 	EXPECT_EQ(-EFAULT, xg_gntdev_copy(self->fd, &seg, 1));
-	seg_to_gref(&seg, (void *)16, 0, 8, 0, 64);
+	xg_seg_to_gref(&seg, (void *)16, 0, 8, 0, 64);
 	EXPECT_EQ(-EFAULT, xg_gntdev_copy(self->fd, &seg, 1));
 }
 
@@ -326,11 +299,11 @@ TEST_F(gntdev, grant_copy_bad_grant_status)
 	if (self->domid < 0)
 		SKIP(return, "cannot tell our domid: %s",
 		     strerror(-self->domid));
-	seg_from_gref(&seg, self->domid, XG_BAD_GREF, 0, buf, sizeof(buf));
+	xg_seg_from_gref(&seg, self->domid, XG_BAD_GREF, 0, buf, sizeof(buf));
 	ASSERT_EQ(0, xg_gntdev_copy(self->fd, &seg, 1));
 	EXPECT_EQ(XG_GNTST_BAD_GNTREF, seg.status);
 	/* 0x7fef: below DOMID_FIRST_RESERVED, and no such domain here. */
-	seg_from_gref(&seg, 0x7fef, 8, 0, buf, sizeof(buf));
+	xg_seg_from_gref(&seg, 0x7fef, 8, 0, buf, sizeof(buf));
 	ASSERT_EQ(0, xg_gntdev_copy(self->fd, &seg, 1));
 	EXPECT_EQ(XG_GNTST_BAD_DOMAIN, seg.status);
 }
@@ -789,7 +762,7 @@ TEST_F(selfgrant, grant_copy_both_ways)
 
 	/* Local -> grant, a whole page. */
 	xg_fill(buf, PG, 41);
-	seg_to_gref(&seg[0], buf, self->sg.domid, self->sg.grefs[0], 0, PG);
+	xg_seg_to_gref(&seg[0], buf, self->sg.domid, self->sg.grefs[0], 0, PG);
 	ASSERT_EQ(0, xg_gntdev_copy(self->sg.dev, seg, 1));
 	EXPECT_EQ(XG_GNTST_OKAY, seg[0].status);
 	EXPECT_EQ(-1, xg_check(self->sg.apage, PG, 41));
@@ -797,7 +770,8 @@ TEST_F(selfgrant, grant_copy_both_ways)
 	/* Grant -> local, a whole page. */
 	xg_fill(self->sg.apage + PG, PG, 42);
 	memset(buf, 0, 2 * PG);
-	seg_from_gref(&seg[0], self->sg.domid, self->sg.grefs[1], 0, buf, PG);
+	xg_seg_from_gref(&seg[0], self->sg.domid, self->sg.grefs[1], 0, buf,
+			 PG);
 	ASSERT_EQ(0, xg_gntdev_copy(self->sg.dev, seg, 1));
 	EXPECT_EQ(XG_GNTST_OKAY, seg[0].status);
 	EXPECT_EQ(-1, xg_check(buf, PG, 42));
@@ -805,7 +779,8 @@ TEST_F(selfgrant, grant_copy_both_ways)
 	/* Part of a page, at an offset: nothing around it is touched. */
 	memset(self->sg.apage + 2 * PG, 0xee, PG);
 	xg_fill(buf, 1000, 43);
-	seg_to_gref(&seg[0], buf, self->sg.domid, self->sg.grefs[2], 100, 1000);
+	xg_seg_to_gref(&seg[0], buf, self->sg.domid, self->sg.grefs[2], 100,
+		       1000);
 	ASSERT_EQ(0, xg_gntdev_copy(self->sg.dev, seg, 1));
 	EXPECT_EQ(XG_GNTST_OKAY, seg[0].status);
 	EXPECT_EQ(0, memcmp(self->sg.apage + 2 * PG + 100, buf, 1000));
@@ -815,11 +790,11 @@ TEST_F(selfgrant, grant_copy_both_ways)
 
 	/* A local buffer across a page boundary, both directions. */
 	xg_fill(buf + PG - 50, 200, 44);
-	seg_to_gref(&seg[0], buf + PG - 50, self->sg.domid, self->sg.grefs[3],
-		    0, 200);
+	xg_seg_to_gref(&seg[0], buf + PG - 50, self->sg.domid,
+		       self->sg.grefs[3], 0, 200);
 	memset(buf + 3000, 0, 200);
-	seg_from_gref(&seg[1], self->sg.domid, self->sg.grefs[1], 0, buf + 3000,
-		      200);
+	xg_seg_from_gref(&seg[1], self->sg.domid, self->sg.grefs[1], 0,
+			 buf + 3000, 200);
 	ASSERT_EQ(0, xg_gntdev_copy(self->sg.dev, seg, 2));
 	EXPECT_EQ(XG_GNTST_OKAY, seg[0].status);
 	EXPECT_EQ(XG_GNTST_OKAY, seg[1].status);
@@ -839,9 +814,9 @@ TEST_F(selfgrant, grant_copy_many_segments)
 	memset(self->sg.apage, 0, NPAGES * PG);
 	xg_fill(src, sizeof(src), 45);
 	for (i = 0; i < NSEG; i++)
-		seg_to_gref(&seg[i], src + i * LEN, self->sg.domid,
-			    self->sg.grefs[i % NPAGES], (i / NPAGES) * LEN,
-			    LEN);
+		xg_seg_to_gref(&seg[i], src + i * LEN, self->sg.domid,
+			       self->sg.grefs[i % NPAGES], (i / NPAGES) * LEN,
+			       LEN);
 	ASSERT_EQ(0, xg_gntdev_copy(self->sg.dev, seg, NSEG));
 	for (i = 0; i < NSEG; i++) {
 		EXPECT_EQ(XG_GNTST_OKAY, seg[i].status) TH_LOG("segment %d", i);
@@ -852,9 +827,9 @@ TEST_F(selfgrant, grant_copy_many_segments)
 	}
 	memset(dst, 0, sizeof(dst));
 	for (i = 0; i < NSEG; i++)
-		seg_from_gref(&seg[i], self->sg.domid,
-			      self->sg.grefs[i % NPAGES], (i / NPAGES) * LEN,
-			      dst + i * LEN, LEN);
+		xg_seg_from_gref(&seg[i], self->sg.domid,
+				 self->sg.grefs[i % NPAGES], (i / NPAGES) * LEN,
+				 dst + i * LEN, LEN);
 	ASSERT_EQ(0, xg_gntdev_copy(self->sg.dev, seg, NSEG));
 	for (i = 0; i < NSEG; i++)
 		EXPECT_EQ(XG_GNTST_OKAY, seg[i].status);
@@ -869,11 +844,11 @@ TEST_F(selfgrant, grant_copy_status_per_segment)
 
 	xg_fill(self->sg.apage, PG, 46);
 	memset(buf, 0, sizeof(buf));
-	seg_from_gref(&seg[0], self->sg.domid, self->sg.grefs[0], 0, buf[0],
-		      128);
-	seg_from_gref(&seg[1], self->sg.domid, XG_BAD_GREF, 0, buf[1], 128);
-	seg_from_gref(&seg[2], self->sg.domid, self->sg.grefs[0], 128, buf[2],
-		      128);
+	xg_seg_from_gref(&seg[0], self->sg.domid, self->sg.grefs[0], 0, buf[0],
+			 128);
+	xg_seg_from_gref(&seg[1], self->sg.domid, XG_BAD_GREF, 0, buf[1], 128);
+	xg_seg_from_gref(&seg[2], self->sg.domid, self->sg.grefs[0], 128,
+			 buf[2], 128);
 	ASSERT_EQ(0, xg_gntdev_copy(self->sg.dev, seg, 3));
 	EXPECT_EQ(XG_GNTST_OKAY, seg[0].status);
 	EXPECT_EQ(XG_GNTST_BAD_GNTREF, seg[1].status);
@@ -897,11 +872,11 @@ TEST_F(selfgrant, grant_copy_readonly_grant)
 	ASSERT_NE(NULL, a);
 	memset(a, 0x99, PG);
 	memset(buf, 0x11, sizeof(buf));
-	seg_to_gref(&seg, buf, self->sg.domid, gref, 0, sizeof(buf));
+	xg_seg_to_gref(&seg, buf, self->sg.domid, gref, 0, sizeof(buf));
 	ASSERT_EQ(0, xg_gntdev_copy(self->sg.dev, &seg, 1));
 	EXPECT_NE(XG_GNTST_OKAY, seg.status);
 	EXPECT_EQ(0x99, a[0]);
-	seg_from_gref(&seg, self->sg.domid, gref, 0, buf, sizeof(buf));
+	xg_seg_from_gref(&seg, self->sg.domid, gref, 0, buf, sizeof(buf));
 	ASSERT_EQ(0, xg_gntdev_copy(self->sg.dev, &seg, 1));
 	EXPECT_EQ(XG_GNTST_OKAY, seg.status);
 	EXPECT_EQ(0x99, buf[255]);

@@ -90,20 +90,16 @@ FIXTURE(victim) {
 
 FIXTURE_SETUP(victim)
 {
-	const char *env = getenv(VICTIM_ENV);
 	const char *what;
 	int rc;
 
-	self->dev = self->alloc = -1;
-	self->p.xs = NULL;
-	if (!env)
+	rc = peer_session_from_env(VICTIM_ENV, &self->p, &self->dev,
+				   &self->alloc, &what);
+	if (rc == 0)
 		SKIP(return, "%s not set: no domain to destroy (the VM runner starts one for this program)",
 		     VICTIM_ENV);
-	self->domid = atoi(env);
-	ASSERT_LT(0, self->domid) TH_LOG("%s=%s", VICTIM_ENV, env);
-	rc = peer_session_open(&self->p, self->domid, &self->dev, &self->alloc,
-			       &what);
-	ASSERT_EQ(0, rc) TH_LOG("%s: %s", what, strerror(-rc));
+	ASSERT_LT(0, rc) TH_LOG("%s: %s", what, strerror(-rc));
+	self->domid = rc;
 	ASSERT_TRUE(peer_ready(&self->p, READY_TIMEOUT_MS))
 		TH_LOG("no xen_gnt_peer agent in domain %u", self->domid);
 }

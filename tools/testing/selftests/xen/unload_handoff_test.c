@@ -71,21 +71,17 @@ FIXTURE(handoff) {
 
 FIXTURE_SETUP(handoff)
 {
-	const char *env = getenv(HANDOFF_ENV);
 	const char *what;
 	int rc;
 
-	self->dev = self->alloc = -1;
-	self->p.xs = NULL;
 	self->unloaded = self->reloaded = false;
-	if (!env)
+	rc = peer_session_from_env(HANDOFF_ENV, &self->p, &self->dev,
+				   &self->alloc, &what);
+	if (rc == 0)
 		SKIP(return, "%s not set: no domain whose modules to unload (the VM runner starts one for this program)",
 		     HANDOFF_ENV);
-	self->domid = atoi(env);
-	ASSERT_LT(0, self->domid) TH_LOG("%s=%s", HANDOFF_ENV, env);
-	rc = peer_session_open(&self->p, self->domid, &self->dev, &self->alloc,
-			       &what);
-	ASSERT_EQ(0, rc) TH_LOG("%s: %s", what, strerror(-rc));
+	ASSERT_LT(0, rc) TH_LOG("%s: %s", what, strerror(-rc));
+	self->domid = rc;
 	self->p.timeout_ms = REQ_TIMEOUT_MS;
 	ASSERT_TRUE(peer_ready(&self->p, READY_TIMEOUT_MS))
 		TH_LOG("no xen_gnt_peer agent in domain %u", self->domid);

@@ -49,8 +49,8 @@ static long long now_ms(void)
 	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
-int peer_session_open(struct peer *p, unsigned int domid, int *dev,
-		      int *alloc, const char **what)
+static int peer_session_open(struct peer *p, unsigned int domid, int *dev,
+			     int *alloc, const char **what)
 {
 	int rc;
 
@@ -66,6 +66,27 @@ int peer_session_open(struct peer *p, unsigned int domid, int *dev,
 	*alloc = rc;
 	*what = "xs_open";
 	return peer_open(p, domid);
+}
+
+int peer_session_from_env(const char *env, struct peer *p, int *dev,
+			  int *alloc, const char **what)
+{
+	static char bad[128];
+	const char *val = getenv(env);
+	int domid, rc;
+
+	*dev = *alloc = -1;
+	p->xs = NULL;
+	if (!val)
+		return 0;
+	domid = xg_parse_domid(val);
+	if (domid <= 0) {
+		snprintf(bad, sizeof(bad), "%s=%s", env, val);
+		*what = bad;
+		return -EINVAL;
+	}
+	rc = peer_session_open(p, domid, dev, alloc, what);
+	return rc ? rc : domid;
 }
 
 void peer_session_close(struct peer *p, int *dev, int *alloc)

@@ -2,7 +2,7 @@
 /*
  * The dom0 side of the xen_gnt_peer protocol (xen_gnt_peer.h): send one
  * request to the agent in a domU over xenstore and wait for its answer.
- * Used by cross_domain_test and peer_destroy_test.
+ * Used by cross_domain_test, peer_destroy_test and unload_handoff_test.
  */
 #ifndef XEN_GNT_PEER_CLIENT_H
 #define XEN_GNT_PEER_CLIENT_H
@@ -30,13 +30,15 @@ int peer_open(struct peer *p, unsigned int domid);
 void peer_close(struct peer *p);
 
 /*
- * What a dom0 test of the agent starts with: gntdev in *@dev, gntalloc in
- * *@alloc, and peer_open(@p, @domid). 0, or -errno with *@what naming
- * what failed; what was opened stays open until peer_session_close().
- * *@dev and *@alloc must be -1 and @p->xs NULL before.
+ * What a dom0 test of the agent starts with, in the domain whose id the
+ * environment variable @env holds: gntdev in *@dev, gntalloc in *@alloc,
+ * and peer_open() of that domain in @p. Returns the domain's id (> 0);
+ * 0 if @env is not set (nothing is opened: the test SKIPs); or -errno
+ * with *@what naming what failed ("@env=VALUE" if VALUE is no domU's id).
+ * Whatever it returns, peer_session_close() then closes what was opened.
  */
-int peer_session_open(struct peer *p, unsigned int domid, int *dev,
-		      int *alloc, const char **what);
+int peer_session_from_env(const char *env, struct peer *p, int *dev,
+			  int *alloc, const char **what);
 void peer_session_close(struct peer *p, int *dev, int *alloc);
 
 /* Waits up to @timeout_ms for the agent's "ready" key. */

@@ -164,7 +164,7 @@ static bool xg_in_dom0(void)
 	return strstr(buf, "control_d") != NULL;
 }
 
-static int xg_parse_domid(const char *s)
+int xg_parse_domid(const char *s)
 {
 	char *end;
 	long v;
@@ -363,6 +363,35 @@ int xg_gntdev_copy(int fd, struct gntdev_grant_copy_segment *segs,
 	};
 
 	return xg_ioctl(fd, IOCTL_GNTDEV_GRANT_COPY, &op);
+}
+
+/* Not a GNTST_* value: a status left as it was shows. */
+#define XG_SEG_STATUS_UNSET 0x7777
+
+void xg_seg_from_gref(struct gntdev_grant_copy_segment *s, domid_t domid,
+		      uint32_t ref, uint16_t off, void *dst, uint16_t len)
+{
+	memset(s, 0, sizeof(*s));
+	s->source.foreign.ref = ref;
+	s->source.foreign.offset = off;
+	s->source.foreign.domid = domid;
+	s->dest.virt = dst;
+	s->len = len;
+	s->flags = XG_GNTCOPY_SOURCE_GREF;
+	s->status = XG_SEG_STATUS_UNSET;
+}
+
+void xg_seg_to_gref(struct gntdev_grant_copy_segment *s, void *src,
+		    domid_t domid, uint32_t ref, uint16_t off, uint16_t len)
+{
+	memset(s, 0, sizeof(*s));
+	s->source.virt = src;
+	s->dest.foreign.ref = ref;
+	s->dest.foreign.offset = off;
+	s->dest.foreign.domid = domid;
+	s->len = len;
+	s->flags = XG_GNTCOPY_DEST_GREF;
+	s->status = XG_SEG_STATUS_UNSET;
 }
 
 void *xg_mmap(int fd, uint64_t index, uint32_t pages, int prot, int flags)

@@ -64,6 +64,9 @@ const char *xg_guest_type(void);
  */
 int xg_self_domid(void);
 
+/* Parses a domain id in decimal, 0 to 0x7fef: the id, or -EINVAL. */
+int xg_parse_domid(const char *s);
+
 /* Reads a xenstore node through /dev/xen/xenbus (no libxenstore). */
 int xg_xenbus_read(const char *path, char *buf, size_t len);
 
@@ -88,6 +91,16 @@ int xg_gntdev_notify(int fd, uint64_t index, uint32_t action, uint32_t port);
 int xg_gntdev_set_max(int fd, uint32_t count);
 int xg_gntdev_copy(int fd, struct gntdev_grant_copy_segment *segs,
 		   unsigned int count);
+
+/*
+ * Fill one GRANT_COPY segment: @len bytes from grant @ref of @domid at
+ * @off to local @dst, or (xg_seg_to_gref) from local @src to that grant.
+ * The status is preset to a value the driver must overwrite.
+ */
+void xg_seg_from_gref(struct gntdev_grant_copy_segment *s, domid_t domid,
+		      uint32_t ref, uint16_t off, void *dst, uint16_t len);
+void xg_seg_to_gref(struct gntdev_grant_copy_segment *s, void *src,
+		    domid_t domid, uint32_t ref, uint16_t off, uint16_t len);
 
 /* mmap(NULL, pages, prot, flags, fd, index): the address or NULL (errno). */
 void *xg_mmap(int fd, uint64_t index, uint32_t pages, int prot, int flags);

@@ -23,8 +23,9 @@
  *    indexes the chunks by first page offset from the end of ALLOC_GREF
  *    until the chunk's last page is released, when the chunk is freed; a
  *    deallocated page no longer counts as allocated, but stays held while
- *    mapped, so the VMA callbacks find it. Walking a range in order finds
- *    each next chunk with rb_next(), so per page it costs O(1).
+ *    mapped, so the VMA callbacks find it. A walk over a range goes from
+ *    chunk to chunk with rb_next() (gntalloc_run()) and through each
+ *    chunk's array, so per page it costs O(1).
  *
  * Limits: the module parameters limit (pages held by all files together)
  * and file_limit (by one file); a page counts against both from
@@ -109,28 +110,50 @@ static struct gntalloc_chunk *gntalloc_find_chunk(struct gntalloc_file *gf,
 	return NULL;
 }
 
-/*
- * gntalloc_lookup() when @pgoff is not in *@hint: the next chunk (a walk
- * in order), else a search. Must hold gf->lock.
+/**
+ * gntalloc_run() - the pages of a range that one chunk holds
+ * @gf:    the file
+ * @pgoff: index of the first page
+ * @count: number of pages left in the range (not 0)
+ * @hint:  in: a chunk of the file found by an earlier call, or NULL; out:
+ *         the chunk of @pgoff, or NULL if none
+ * @n:     out: number of pages of the run, up to the end of the range or
+ *         of the chunk, whichever comes first (1 if no chunk holds @pgoff)
+ *
+ * A walk over a range in page order passes each call's @hint to the next
+ * one, which then finds the next chunk with rb_next(): a walk costs one
+ * call per chunk, and per page only the step to the next slot of the
+ * chunk's array. The slots of a run may hold released pages (users == 0).
+ *
+ * Must hold gf->lock.
+ *
+ * Return: the slot of @pgoff in its chunk; the run is the @n slots from
+ * it. NULL if no chunk holds @pgoff.
  */
-struct gntalloc_page *gntalloc_lookup_slow(struct gntalloc_file *gf,
-					   unsigned long pgoff,
-					   struct gntalloc_chunk **hint)
+struct gntalloc_page *gntalloc_run(struct gntalloc_file *gf,
+				   unsigned long pgoff, unsigned long count,
+				   struct gntalloc_chunk **hint,
+				   unsigned long *n)
 {
 	struct gntalloc_chunk *c = *hint;
-	struct gntalloc_page *p;
-	struct rb_node *n;
+	struct rb_node *next;
+	unsigned long off;
 
 	lockdep_assert_held(&gf->lock);
-	n = c ? rb_next(&c->node) : NULL;
-	c = n ? rb_entry(n, struct gntalloc_chunk, node) : NULL;
-	if (!c || pgoff - c->first >= c->count)
-		c = gntalloc_find_chunk(gf, pgoff);
-	*hint = c;
-	if (!c)
+	if (!c || pgoff - c->first >= c->count) {
+		next = c ? rb_next(&c->node) : NULL;
+		c = next ? rb_entry(next, struct gntalloc_chunk, node) : NULL;
+		if (!c || pgoff - c->first >= c->count)
+			c = gntalloc_find_chunk(gf, pgoff);
+		*hint = c;
+	}
+	if (!c) {
+		*n = 1;
 		return NULL;
-	p = &c->pages[pgoff - c->first];
-	return p->users ? p : NULL;
+	}
+	off = pgoff - c->first;
+	*n = min(count, c->count - off);
+	return &c->pages[off];
 }
 
 /**
@@ -149,16 +172,21 @@ bool gntalloc_range_allocated(struct gntalloc_file *gf, unsigned long first,
 {
 	struct gntalloc_chunk *c = NULL;
 	struct gntalloc_page *p;
-	unsigned long i;
+	unsigned long i, j, n;
 
 	lockdep_assert_held(&gf->lock);
 	if (!count || count > gf->nr_allocated || first >= GNTALLOC_MAX_PGOFF ||
 	    count > GNTALLOC_MAX_PGOFF - first)
 		return false;
-	for (i = 0; i < count; i++) {
-		p = gntalloc_lookup(gf, first + i, &c);
-		if (!p || !p->allocated)
+	for (i = 0; i < count; i += n) {
+		p = gntalloc_run(gf, first + i, count - i, &c, &n);
+		if (!p)
 			return false;
+		/* An allocated page is held (the file's user). */
+		for (j = 0; j < n; j++) {
+			if (!p[j].allocated)
+				return false;
+		}
 	}
 	return true;
 }
@@ -390,7 +418,7 @@ gntalloc_ioctl_dealloc(struct gntalloc_file *gf,
 	struct ioctl_gntalloc_dealloc_gref op;
 	struct gntalloc_chunk *c = NULL;
 	struct gntalloc_page *p;
-	unsigned long first, i;
+	unsigned long first, i, j, n;
 	int ret = 0;
 
 	if (copy_from_user(&op, uarg,
@@ -409,10 +437,13 @@ gntalloc_ioctl_dealloc(struct gntalloc_file *gf,
 		ret = -ENOENT;
 		goto out;
 	}
-	for (i = 0; i < op.count; i++) {
-		p = gntalloc_lookup(gf, first + i, &c);
-		if (gntalloc_dealloc_page(gf, c, p))
-			c = NULL;
+	for (i = 0; i < op.count; i += n) {
+		p = gntalloc_run(gf, first + i, op.count - i, &c, &n);
+		/* The chunk goes with its last held page, the run's last. */
+		for (j = 0; j < n; j++) {
+			if (gntalloc_dealloc_page(gf, c, &p[j]))
+				c = NULL;
+		}
 	}
 out:
 	mutex_unlock(&gf->lock);
@@ -427,7 +458,7 @@ gntalloc_ioctl_notify(struct gntalloc_file *gf,
 	struct ioctl_gntalloc_unmap_notify op;
 	struct gntalloc_chunk *c = NULL;
 	struct gntalloc_page *p;
-	unsigned long pgoff;
+	unsigned long pgoff, n;
 	int ret = 0;
 
 	if (copy_from_user(&op, uarg, sizeof(op)))
@@ -443,7 +474,7 @@ gntalloc_ioctl_notify(struct gntalloc_file *gf,
 		ret = -ENOENT;
 		goto out;
 	}
-	p = gntalloc_lookup(gf, pgoff, &c);
+	p = gntalloc_run(gf, pgoff, 1, &c, &n);
 	/* Take the new channel first: it may be the one already held. */
 	if ((op.action & UNMAP_NOTIFY_SEND_EVENT) &&
 	    evtchn_get(op.event_channel_port)) {

@@ -42,13 +42,17 @@ static void gntalloc_get_range(struct gntalloc_file *gf, unsigned long first,
 {
 	struct gntalloc_chunk *c = NULL;
 	struct gntalloc_page *p;
-	unsigned long i;
+	unsigned long i, j, n;
 
 	lockdep_assert_held(&gf->lock);
-	for (i = 0; i < count; i++) {
-		p = gntalloc_lookup(gf, first + i, &c);
-		if (p)
-			p->users++;
+	for (i = 0; i < count; i += n) {
+		p = gntalloc_run(gf, first + i, count - i, &c, &n);
+		if (!p)
+			continue;
+		for (j = 0; j < n; j++) {
+			if (p[j].users)
+				p[j].users++;
+		}
 	}
 }
 
@@ -58,14 +62,21 @@ static void gntalloc_put_range(struct gntalloc_file *gf, unsigned long first,
 {
 	struct gntalloc_chunk *c = NULL;
 	struct gntalloc_page *p;
-	unsigned long i;
+	unsigned long i, j, n;
 
 	lockdep_assert_held(&gf->lock);
-	for (i = 0; i < count; i++) {
+	for (i = 0; i < count; i += n) {
 		/* Held: a page stays held while a VMA covers it. */
-		p = gntalloc_lookup(gf, first + i, &c);
-		if (p && gntalloc_put_page(gf, c, p))
-			c = NULL;
+		p = gntalloc_run(gf, first + i, count - i, &c, &n);
+		if (!p)
+			continue;
+		for (j = 0; j < n; j++) {
+			/* Once the chunk is freed, no page of it is held. */
+			if (p[j].users && gntalloc_put_page(gf, c, &p[j])) {
+				c = NULL;
+				break;
+			}
+		}
 	}
 }
 
@@ -160,8 +171,8 @@ static int gntalloc_insert_range(struct gntalloc_file *gf,
 	struct page *batch[GNTALLOC_INSERT_BATCH];
 	unsigned long count = vma_pages(vma), addr = vma->vm_start;
 	struct gntalloc_chunk *c = NULL;
-	unsigned long i = 0, j, n, span;
-	struct gntalloc_page *p;
+	unsigned long i = 0, j, n, span, run = 0;
+	struct gntalloc_page *p = NULL;
 	int ret;
 
 	lockdep_assert_held(&gf->lock);
@@ -170,8 +181,13 @@ static int gntalloc_insert_range(struct gntalloc_file *gf,
 		span = (pmd_addr_end(addr, vma->vm_end) - addr) >> PAGE_SHIFT;
 		n = min3(count - i, (unsigned long)GNTALLOC_INSERT_BATCH, span);
 		for (j = 0; j < n; j++) {
-			p = gntalloc_lookup(gf, vma->vm_pgoff + i + j, &c);
+			/* The range is allocated: every run is a chunk's. */
+			if (!run)
+				p = gntalloc_run(gf, vma->vm_pgoff + i + j,
+						 count - i - j, &c, &run);
 			batch[j] = p->gp.page;
+			p++;
+			run--;
 		}
 		/*
 		 * All pages or an error: vm_insert_pages() leaves pages out

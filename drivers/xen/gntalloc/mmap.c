@@ -130,31 +130,38 @@ static const struct vm_operations_struct gntalloc_vm_ops = {
 
 /*
  * Insert @n pages that share one page table (they do not cross a PMD
- * boundary) at @addr.
+ * boundary) at @addr. @new_pt: whether the page table may still be
+ * missing.
  *
  * In a Xen PV domain every PTE write is a trapped write that Xen
  * emulates, unless it is made in lazy MMU mode, where the writes are
  * queued and issued as one multicall when the mode is left. The mode
  * must not be entered around anything that can allocate page tables or
  * sleep in reclaim (it does not nest on every kernel we support), so the
- * first page goes in alone: that call allocates the page table if it is
- * missing. For the others vm_insert_pages() then only locks the page
- * table and writes PTEs. Elsewhere (HVM, PVH, bare metal) the mode costs
- * nothing.
+ * first page of a page table goes in alone: that call allocates the page
+ * table if it is missing. For the others vm_insert_pages() then only
+ * locks the page table and writes PTEs. Elsewhere (HVM, PVH, bare metal)
+ * the mode costs nothing.
  */
 static int gntalloc_insert_batch(struct vm_area_struct *vma, unsigned long addr,
-				 struct page **pages, unsigned long n)
+				 struct page **pages, unsigned long n,
+				 bool new_pt)
 {
 	unsigned long left = 1;
 	int ret;
 
-	ret = vm_insert_pages(vma, addr, pages, &left);
-	if (ret || n == 1)
-		return ret;
+	if (new_pt) {
+		ret = vm_insert_pages(vma, addr, pages, &left);
+		if (ret || n == 1)
+			return ret;
+		addr += PAGE_SIZE;
+		pages++;
+		n--;
+	}
 
-	left = n - 1;
+	left = n;
 	arch_enter_lazy_mmu_mode();
-	ret = vm_insert_pages(vma, addr + PAGE_SIZE, pages + 1, &left);
+	ret = vm_insert_pages(vma, addr, pages, &left);
 	arch_leave_lazy_mmu_mode();
 	return ret;
 }
@@ -163,7 +170,10 @@ static int gntalloc_insert_batch(struct vm_area_struct *vma, unsigned long addr,
  * Must hold gf->lock. Insert the pages of an allocated range into @vma,
  * in batches that each stay within one page table: vm_insert_pages()
  * then walks the page tables and takes the PTE lock once per batch, not
- * once per page, and the PTE writes can be batched too.
+ * once per page, and the PTE writes can be batched too. A page table
+ * allocated for the first batch in it stays for the next ones: mmap()
+ * runs under the mmap lock held for writing, and only the unmap paths
+ * free page tables.
  */
 static int gntalloc_insert_range(struct gntalloc_file *gf,
 				 struct vm_area_struct *vma)
@@ -191,9 +201,11 @@ static int gntalloc_insert_range(struct gntalloc_file *gf,
 		}
 		/*
 		 * All pages or an error: vm_insert_pages() leaves pages out
-		 * only when it fails.
+		 * only when it fails. A page table may be new for the VMA's
+		 * first batch and at a PMD boundary.
 		 */
-		ret = gntalloc_insert_batch(vma, addr, batch, n);
+		ret = gntalloc_insert_batch(vma, addr, batch, n,
+					    !i || !(addr & ~PMD_MASK));
 		if (ret)
 			return ret;
 		i += n;

@@ -92,8 +92,8 @@ struct gntalloc_page *gntalloc_run(struct gntalloc_file *gf,
 
 bool gntalloc_range_allocated(struct gntalloc_file *gf, unsigned long first,
 			      unsigned long count);
-bool gntalloc_put_page(struct gntalloc_file *gf, struct gntalloc_chunk *c,
-		       struct gntalloc_page *p);
+bool gntalloc_put_run(struct gntalloc_file *gf, struct gntalloc_chunk *c,
+		      struct gntalloc_page *p, unsigned long n, bool dealloc);
 
 /* mmap.c */
 int gntalloc_mmap(struct file *filp, struct vm_area_struct *vma);

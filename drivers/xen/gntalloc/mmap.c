@@ -62,21 +62,14 @@ static void gntalloc_put_range(struct gntalloc_file *gf, unsigned long first,
 {
 	struct gntalloc_chunk *c = NULL;
 	struct gntalloc_page *p;
-	unsigned long i, j, n;
+	unsigned long i, n;
 
 	lockdep_assert_held(&gf->lock);
 	for (i = 0; i < count; i += n) {
 		/* Held: a page stays held while a VMA covers it. */
 		p = gntalloc_run(gf, first + i, count - i, &c, &n);
-		if (!p)
-			continue;
-		for (j = 0; j < n; j++) {
-			/* Once the chunk is freed, no page of it is held. */
-			if (p[j].users && gntalloc_put_page(gf, c, &p[j])) {
-				c = NULL;
-				break;
-			}
-		}
+		if (p && gntalloc_put_run(gf, c, p, n, false))
+			c = NULL;
 	}
 }
 

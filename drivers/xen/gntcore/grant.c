@@ -83,7 +83,7 @@ static void gntcore_retry_fn(struct work_struct *work);
 static DECLARE_DELAYED_WORK(gntcore_retry_work, gntcore_retry_fn);
 
 /* Pages asked of the bulk allocator per call (an array on the stack). */
-#define GNTCORE_ALLOC_BATCH 32
+#define GNTCORE_ALLOC_BATCH 64
 
 static void gntcore_free_pages(struct gntcore_gpage **gp, unsigned int count)
 {

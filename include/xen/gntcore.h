@@ -206,5 +206,7 @@ struct gntcore_gpage {
 int gntcore_grant_pages(struct gntcore_stats *st, struct gntcore_gpage **gp,
 			unsigned int count, domid_t domid, bool readonly);
 void gntcore_revoke(struct gntcore_stats *st, struct gntcore_gpage *gp);
+void gntcore_revoke_pages(struct gntcore_stats *st, struct gntcore_gpage **gp,
+			  unsigned int count);
 
 #endif /* _XEN_GNTCORE_H */

@@ -23,8 +23,9 @@
  *    indexes the chunks by first page offset from the end of ALLOC_GREF
  *    until the chunk's last page is released, when the chunk is freed; a
  *    deallocated page no longer counts as allocated, but stays held while
- *    mapped, so the VMA callbacks find it. Walking a range in order finds
- *    each next chunk with rb_next(), so per page it costs O(1).
+ *    mapped, so the VMA callbacks find it. A walk over a range goes from
+ *    chunk to chunk with rb_next() (gntalloc_run()) and through each
+ *    chunk's array, so per page it costs O(1).
  *
  * Limits: the module parameters limit (pages held by all files together)
  * and file_limit (by one file); a page counts against both from
@@ -109,28 +110,50 @@ static struct gntalloc_chunk *gntalloc_find_chunk(struct gntalloc_file *gf,
 	return NULL;
 }
 
-/*
- * gntalloc_lookup() when @pgoff is not in *@hint: the next chunk (a walk
- * in order), else a search. Must hold gf->lock.
+/**
+ * gntalloc_run() - the pages of a range that one chunk holds
+ * @gf:    the file
+ * @pgoff: index of the first page
+ * @count: number of pages left in the range (not 0)
+ * @hint:  in: a chunk of the file found by an earlier call, or NULL; out:
+ *         the chunk of @pgoff, or NULL if none
+ * @n:     out: number of pages of the run, up to the end of the range or
+ *         of the chunk, whichever comes first (1 if no chunk holds @pgoff)
+ *
+ * A walk over a range in page order passes each call's @hint to the next
+ * one, which then finds the next chunk with rb_next(): a walk costs one
+ * call per chunk, and per page only the step to the next slot of the
+ * chunk's array. The slots of a run may hold released pages (users == 0).
+ *
+ * Must hold gf->lock.
+ *
+ * Return: the slot of @pgoff in its chunk; the run is the @n slots from
+ * it. NULL if no chunk holds @pgoff.
  */
-struct gntalloc_page *gntalloc_lookup_slow(struct gntalloc_file *gf,
-					   unsigned long pgoff,
-					   struct gntalloc_chunk **hint)
+struct gntalloc_page *gntalloc_run(struct gntalloc_file *gf,
+				   unsigned long pgoff, unsigned long count,
+				   struct gntalloc_chunk **hint,
+				   unsigned long *n)
 {
 	struct gntalloc_chunk *c = *hint;
-	struct gntalloc_page *p;
-	struct rb_node *n;
+	struct rb_node *next;
+	unsigned long off;
 
 	lockdep_assert_held(&gf->lock);
-	n = c ? rb_next(&c->node) : NULL;
-	c = n ? rb_entry(n, struct gntalloc_chunk, node) : NULL;
-	if (!c || pgoff - c->first >= c->count)
-		c = gntalloc_find_chunk(gf, pgoff);
-	*hint = c;
-	if (!c)
+	if (!c || pgoff - c->first >= c->count) {
+		next = c ? rb_next(&c->node) : NULL;
+		c = next ? rb_entry(next, struct gntalloc_chunk, node) : NULL;
+		if (!c || pgoff - c->first >= c->count)
+			c = gntalloc_find_chunk(gf, pgoff);
+		*hint = c;
+	}
+	if (!c) {
+		*n = 1;
 		return NULL;
-	p = &c->pages[pgoff - c->first];
-	return p->users ? p : NULL;
+	}
+	off = pgoff - c->first;
+	*n = min(count, c->count - off);
+	return &c->pages[off];
 }
 
 /**
@@ -149,36 +172,44 @@ bool gntalloc_range_allocated(struct gntalloc_file *gf, unsigned long first,
 {
 	struct gntalloc_chunk *c = NULL;
 	struct gntalloc_page *p;
-	unsigned long i;
+	unsigned long i, j, n;
 
 	lockdep_assert_held(&gf->lock);
 	if (!count || count > gf->nr_allocated || first >= GNTALLOC_MAX_PGOFF ||
 	    count > GNTALLOC_MAX_PGOFF - first)
 		return false;
-	for (i = 0; i < count; i++) {
-		p = gntalloc_lookup(gf, first + i, &c);
-		if (!p || !p->allocated)
+	for (i = 0; i < count; i += n) {
+		p = gntalloc_run(gf, first + i, count - i, &c, &n);
+		if (!p)
 			return false;
+		/* An allocated page is held (the file's user). */
+		for (j = 0; j < n; j++) {
+			if (!p[j].allocated)
+				return false;
+		}
 	}
 	return true;
 }
 
 /*
- * Release a page whose last user is gone: carry out its notification,
+ * Releasing a page whose last user is gone: carry out its notification,
  * revoke its grant (the core keeps the memory while the peer maps it),
  * and free the chunk with its last page. The byte is cleared before the
- * event is sent, so the peer sees it cleared when it wakes up.
- * Return: whether the chunk was freed.
+ * event is sent, so the peer sees it cleared when it wakes up, and both
+ * come before the grant is revoked. gntalloc_put_run() revokes the
+ * grants of the pages it releases in batches of this many.
  */
-static bool gntalloc_release_page(struct gntalloc_file *gf,
-				  struct gntalloc_chunk *c,
-				  struct gntalloc_page *p)
+#define GNTALLOC_REVOKE_BATCH 64
+
+/*
+ * Must hold gf->lock. Carry out a released page's notification, if it
+ * has one (most have none: the caller checks p->notify_action first).
+ */
+static void gntalloc_notify(struct gntalloc_file *gf, struct gntalloc_page *p)
 {
 	u8 *kaddr;
 
 	lockdep_assert_held(&gf->lock);
-	gf->nr_pages--;
-
 	if (p->notify_action & UNMAP_NOTIFY_CLEAR_BYTE) {
 		kaddr = page_address(p->gp.page);
 		WRITE_ONCE(kaddr[p->notify_offset], 0);
@@ -188,11 +219,38 @@ static bool gntalloc_release_page(struct gntalloc_file *gf,
 		evtchn_put(p->notify_port);
 	}
 	p->notify_action = 0;
+}
 
-	gntcore_revoke(&gntalloc_stats, &p->gp);
-	p->gp.page = NULL;
-	gntalloc_uncharge(1);
-	if (--c->held)
+/*
+ * Must hold gf->lock. Revoke the grants of @count released pages of @c,
+ * notified already, and take them off the counts. Freeing the chunk is
+ * left to the caller.
+ */
+static void gntalloc_revoke_released(struct gntalloc_file *gf,
+				     struct gntalloc_chunk *c,
+				     struct gntcore_gpage **gp,
+				     unsigned int count)
+{
+	unsigned int i;
+
+	lockdep_assert_held(&gf->lock);
+	gntcore_revoke_pages(&gntalloc_stats, gp, count);
+	for (i = 0; i < count; i++)
+		gp[i]->page = NULL;
+	gf->nr_pages -= count;
+	c->held -= count;
+	gntalloc_uncharge(count);
+}
+
+/*
+ * Must hold gf->lock. Free @c if none of its pages is held any more.
+ * Return: whether it was freed.
+ */
+static bool gntalloc_chunk_put(struct gntalloc_file *gf,
+			       struct gntalloc_chunk *c)
+{
+	lockdep_assert_held(&gf->lock);
+	if (c->held)
 		return false;
 	rb_erase(&c->node, &gf->chunks);
 	kvfree(c);
@@ -200,23 +258,68 @@ static bool gntalloc_release_page(struct gntalloc_file *gf,
 	return true;
 }
 
-/**
- * gntalloc_put_page() - drop one user of a page, releasing it if last
- * @gf: the file
- * @c:  the page's chunk
- * @p:  the page
- *
- * Must hold gf->lock.
- *
+/*
+ * Must hold gf->lock. Drop one user of a page, releasing it if last.
  * Return: whether the chunk was freed with the page (@c is then gone).
  */
-bool gntalloc_put_page(struct gntalloc_file *gf, struct gntalloc_chunk *c,
-		       struct gntalloc_page *p)
+static bool gntalloc_put_page(struct gntalloc_file *gf,
+			      struct gntalloc_chunk *c, struct gntalloc_page *p)
 {
+	struct gntcore_gpage *gp = &p->gp;
+
 	lockdep_assert_held(&gf->lock);
 	if (--p->users)
 		return false;
-	return gntalloc_release_page(gf, c, p);
+	if (p->notify_action)
+		gntalloc_notify(gf, p);
+	gntalloc_revoke_released(gf, c, &gp, 1);
+	return gntalloc_chunk_put(gf, c);
+}
+
+/**
+ * gntalloc_put_run() - drop one user of each held page of a run
+ * @gf:      the file
+ * @c:       the run's chunk
+ * @p:       the run's first slot
+ * @n:       number of slots in the run
+ * @dealloc: the user dropped is the file's: every page of the run is
+ *           allocated, and is deallocated
+ *
+ * The pages whose last user goes are released, their grants revoked in
+ * batches. Slots of released pages are skipped.
+ *
+ * Must hold gf->lock.
+ *
+ * Return: whether the chunk was freed (@c is then gone).
+ */
+bool gntalloc_put_run(struct gntalloc_file *gf, struct gntalloc_chunk *c,
+		      struct gntalloc_page *p, unsigned long n, bool dealloc)
+{
+	struct gntcore_gpage *gp[GNTALLOC_REVOKE_BATCH];
+	unsigned int k = 0;
+	unsigned long j;
+
+	lockdep_assert_held(&gf->lock);
+	if (dealloc)
+		gf->nr_allocated -= n;
+	for (j = 0; j < n; j++) {
+		if (dealloc)
+			p[j].allocated = false;
+		else if (!p[j].users)
+			continue;
+		if (--p[j].users)
+			continue;
+		if (p[j].notify_action)
+			gntalloc_notify(gf, &p[j]);
+		gp[k++] = &p[j].gp;
+		if (k == ARRAY_SIZE(gp)) {
+			gntalloc_revoke_released(gf, c, gp, k);
+			k = 0;
+		}
+	}
+	if (k)
+		gntalloc_revoke_released(gf, c, gp, k);
+	return gntalloc_chunk_put(gf, c);
 }
 
 /*
@@ -265,14 +368,6 @@ static void gntalloc_unreserve(struct gntalloc_file *gf, unsigned int count)
 	gf->nr_pages -= count;
 	mutex_unlock(&gf->lock);
 	gntalloc_uncharge(count);
-}
-
-static void gntalloc_revoke_pages(struct gntcore_gpage **gp, unsigned int count)
-{
-	unsigned int i;
-
-	for (i = 0; i < count; i++)
-		gntcore_revoke(&gntalloc_stats, gp[i]);
 }
 
 /*
@@ -370,7 +465,7 @@ static long gntalloc_ioctl_alloc(struct gntalloc_file *gf,
 	return 0;
 
 err_revoke:
-	gntalloc_revoke_pages(gp, op.count);
+	gntcore_revoke_pages(&gntalloc_stats, gp, op.count);
 err_free_ids:
 	kvfree(ids);
 err_free_gp:
@@ -390,7 +485,7 @@ gntalloc_ioctl_dealloc(struct gntalloc_file *gf,
 	struct ioctl_gntalloc_dealloc_gref op;
 	struct gntalloc_chunk *c = NULL;
 	struct gntalloc_page *p;
-	unsigned long first, i;
+	unsigned long first, i, n;
 	int ret = 0;
 
 	if (copy_from_user(&op, uarg,
@@ -409,9 +504,9 @@ gntalloc_ioctl_dealloc(struct gntalloc_file *gf,
 		ret = -ENOENT;
 		goto out;
 	}
-	for (i = 0; i < op.count; i++) {
-		p = gntalloc_lookup(gf, first + i, &c);
-		if (gntalloc_dealloc_page(gf, c, p))
+	for (i = 0; i < op.count; i += n) {
+		p = gntalloc_run(gf, first + i, op.count - i, &c, &n);
+		if (gntalloc_put_run(gf, c, p, n, true))
 			c = NULL;
 	}
 out:
@@ -427,7 +522,7 @@ gntalloc_ioctl_notify(struct gntalloc_file *gf,
 	struct ioctl_gntalloc_unmap_notify op;
 	struct gntalloc_chunk *c = NULL;
 	struct gntalloc_page *p;
-	unsigned long pgoff;
+	unsigned long pgoff, n;
 	int ret = 0;
 
 	if (copy_from_user(&op, uarg, sizeof(op)))
@@ -443,7 +538,7 @@ gntalloc_ioctl_notify(struct gntalloc_file *gf,
 		ret = -ENOENT;
 		goto out;
 	}
-	p = gntalloc_lookup(gf, pgoff, &c);
+	p = gntalloc_run(gf, pgoff, 1, &c, &n);
 	/* Take the new channel first: it may be the one already held. */
 	if ((op.action & UNMAP_NOTIFY_SEND_EVENT) &&
 	    evtchn_get(op.event_channel_port)) {

@@ -85,40 +85,15 @@ struct gntalloc_chunk {
 extern struct gntcore_stats gntalloc_stats;
 
 /* gntalloc.c */
-struct gntalloc_page *gntalloc_lookup_slow(struct gntalloc_file *gf,
-					   unsigned long pgoff,
-					   struct gntalloc_chunk **hint);
-
-/**
- * gntalloc_lookup() - the held page at an index
- * @gf:    the file
- * @pgoff: page index
- * @hint:  in: a chunk of the file found by an earlier call, or NULL; out:
- *         the chunk of @pgoff (NULL if none). Walking a range in order
- *         with the same @hint costs O(1) per page, and is inline while
- *         the walk stays in one chunk.
- *
- * Must hold gf->lock.
- *
- * Return: the page, or NULL if no held page has index @pgoff.
- */
-static inline struct gntalloc_page *
-gntalloc_lookup(struct gntalloc_file *gf, unsigned long pgoff,
-		struct gntalloc_chunk **hint)
-{
-	struct gntalloc_chunk *c = *hint;
-	struct gntalloc_page *p;
-
-	if (!c || pgoff - c->first >= c->count)
-		return gntalloc_lookup_slow(gf, pgoff, hint);
-	p = &c->pages[pgoff - c->first];
-	return p->users ? p : NULL;
-}
+struct gntalloc_page *gntalloc_run(struct gntalloc_file *gf,
+				   unsigned long pgoff, unsigned long count,
+				   struct gntalloc_chunk **hint,
+				   unsigned long *n);
 
 bool gntalloc_range_allocated(struct gntalloc_file *gf, unsigned long first,
 			      unsigned long count);
-bool gntalloc_put_page(struct gntalloc_file *gf, struct gntalloc_chunk *c,
-		       struct gntalloc_page *p);
+bool gntalloc_put_run(struct gntalloc_file *gf, struct gntalloc_chunk *c,
+		      struct gntalloc_page *p, unsigned long n, bool dealloc);
 
 /* mmap.c */
 int gntalloc_mmap(struct file *filp, struct vm_area_struct *vma);

@@ -42,13 +42,17 @@ static void gntalloc_get_range(struct gntalloc_file *gf, unsigned long first,
 {
 	struct gntalloc_chunk *c = NULL;
 	struct gntalloc_page *p;
-	unsigned long i;
+	unsigned long i, j, n;
 
 	lockdep_assert_held(&gf->lock);
-	for (i = 0; i < count; i++) {
-		p = gntalloc_lookup(gf, first + i, &c);
-		if (p)
-			p->users++;
+	for (i = 0; i < count; i += n) {
+		p = gntalloc_run(gf, first + i, count - i, &c, &n);
+		if (!p)
+			continue;
+		for (j = 0; j < n; j++) {
+			if (p[j].users)
+				p[j].users++;
+		}
 	}
 }
 
@@ -58,13 +62,13 @@ static void gntalloc_put_range(struct gntalloc_file *gf, unsigned long first,
 {
 	struct gntalloc_chunk *c = NULL;
 	struct gntalloc_page *p;
-	unsigned long i;
+	unsigned long i, n;
 
 	lockdep_assert_held(&gf->lock);
-	for (i = 0; i < count; i++) {
+	for (i = 0; i < count; i += n) {
 		/* Held: a page stays held while a VMA covers it. */
-		p = gntalloc_lookup(gf, first + i, &c);
-		if (p && gntalloc_put_page(gf, c, p))
+		p = gntalloc_run(gf, first + i, count - i, &c, &n);
+		if (p && gntalloc_put_run(gf, c, p, n, false))
 			c = NULL;
 	}
 }
@@ -119,31 +123,38 @@ static const struct vm_operations_struct gntalloc_vm_ops = {
 
 /*
  * Insert @n pages that share one page table (they do not cross a PMD
- * boundary) at @addr.
+ * boundary) at @addr. @new_pt: whether the page table may still be
+ * missing.
  *
  * In a Xen PV domain every PTE write is a trapped write that Xen
  * emulates, unless it is made in lazy MMU mode, where the writes are
  * queued and issued as one multicall when the mode is left. The mode
  * must not be entered around anything that can allocate page tables or
  * sleep in reclaim (it does not nest on every kernel we support), so the
- * first page goes in alone: that call allocates the page table if it is
- * missing. For the others vm_insert_pages() then only locks the page
- * table and writes PTEs. Elsewhere (HVM, PVH, bare metal) the mode costs
- * nothing.
+ * first page of a page table goes in alone: that call allocates the page
+ * table if it is missing. For the others vm_insert_pages() then only
+ * locks the page table and writes PTEs. Elsewhere (HVM, PVH, bare metal)
+ * the mode costs nothing.
  */
 static int gntalloc_insert_batch(struct vm_area_struct *vma, unsigned long addr,
-				 struct page **pages, unsigned long n)
+				 struct page **pages, unsigned long n,
+				 bool new_pt)
 {
 	unsigned long left = 1;
 	int ret;
 
-	ret = vm_insert_pages(vma, addr, pages, &left);
-	if (ret || n == 1)
-		return ret;
+	if (new_pt) {
+		ret = vm_insert_pages(vma, addr, pages, &left);
+		if (ret || n == 1)
+			return ret;
+		addr += PAGE_SIZE;
+		pages++;
+		n--;
+	}
 
-	left = n - 1;
+	left = n;
 	arch_enter_lazy_mmu_mode();
-	ret = vm_insert_pages(vma, addr + PAGE_SIZE, pages + 1, &left);
+	ret = vm_insert_pages(vma, addr, pages, &left);
 	arch_leave_lazy_mmu_mode();
 	return ret;
 }
@@ -152,7 +163,10 @@ static int gntalloc_insert_batch(struct vm_area_struct *vma, unsigned long addr,
  * Must hold gf->lock. Insert the pages of an allocated range into @vma,
  * in batches that each stay within one page table: vm_insert_pages()
  * then walks the page tables and takes the PTE lock once per batch, not
- * once per page, and the PTE writes can be batched too.
+ * once per page, and the PTE writes can be batched too. A page table
+ * allocated for the first batch in it stays for the next ones: mmap()
+ * runs under the mmap lock held for writing, and only the unmap paths
+ * free page tables.
  */
 static int gntalloc_insert_range(struct gntalloc_file *gf,
 				 struct vm_area_struct *vma)
@@ -160,8 +174,8 @@ static int gntalloc_insert_range(struct gntalloc_file *gf,
 	struct page *batch[GNTALLOC_INSERT_BATCH];
 	unsigned long count = vma_pages(vma), addr = vma->vm_start;
 	struct gntalloc_chunk *c = NULL;
-	unsigned long i = 0, j, n, span;
-	struct gntalloc_page *p;
+	unsigned long i = 0, j, n, span, run = 0;
+	struct gntalloc_page *p = NULL;
 	int ret;
 
 	lockdep_assert_held(&gf->lock);
@@ -170,14 +184,21 @@ static int gntalloc_insert_range(struct gntalloc_file *gf,
 		span = (pmd_addr_end(addr, vma->vm_end) - addr) >> PAGE_SHIFT;
 		n = min3(count - i, (unsigned long)GNTALLOC_INSERT_BATCH, span);
 		for (j = 0; j < n; j++) {
-			p = gntalloc_lookup(gf, vma->vm_pgoff + i + j, &c);
+			/* The range is allocated: every run is a chunk's. */
+			if (!run)
+				p = gntalloc_run(gf, vma->vm_pgoff + i + j,
+						 count - i - j, &c, &run);
 			batch[j] = p->gp.page;
+			p++;
+			run--;
 		}
 		/*
 		 * All pages or an error: vm_insert_pages() leaves pages out
-		 * only when it fails.
+		 * only when it fails. A page table may be new for the VMA's
+		 * first batch and at a PMD boundary.
 		 */
-		ret = gntalloc_insert_batch(vma, addr, batch, n);
+		ret = gntalloc_insert_batch(vma, addr, batch, n,
+					    !i || !(addr & ~PMD_MASK));
 		if (ret)
 			return ret;
 		i += n;

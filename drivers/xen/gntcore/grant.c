@@ -7,9 +7,10 @@
  * no hypercall). From then on the caller owns the page and the grant and
  * describes them with a struct gntcore_gpage.
  *
- * gntcore_revoke() takes both back. Ending a grant is one atomic step of
- * the v1 protocol (see the numbered steps at gntcore_try_end()); it fails
- * while the peer still maps the page, and Xen offers no way to force it.
+ * gntcore_revoke() (gntcore_revoke_pages() for several) takes both back.
+ * Ending a grant is one atomic step of the v1 protocol (see the numbered
+ * steps at gntcore_try_end()); it fails while the peer still maps the
+ * page, and Xen offers no way to force it.
  * Such a page must not be freed: the peer could still read or write it
  * after we handed it to someone else. It moves, with its reference, to a
  * record of the core's own on the deferred list, and the caller is done
@@ -82,7 +83,7 @@ static void gntcore_retry_fn(struct work_struct *work);
 static DECLARE_DELAYED_WORK(gntcore_retry_work, gntcore_retry_fn);
 
 /* Pages asked of the bulk allocator per call (an array on the stack). */
-#define GNTCORE_ALLOC_BATCH 32
+#define GNTCORE_ALLOC_BATCH 64
 
 static void gntcore_free_pages(struct gntcore_gpage **gp, unsigned int count)
 {
@@ -229,27 +230,10 @@ static void gntcore_deferred_reclaim(struct gntcore_deferred *d)
 	gntcore_stat_dec(&gntcore_stats, GNTCORE_STAT_PENDING_REVOKE);
 }
 
-/**
- * gntcore_revoke() - end a grant made by gntcore_grant_pages()
- * @st: counters the grant was charged to
- * @gp: the page; the caller may free @gp as soon as this returns
- *
- * Frees the page and its reference at once when the peer does not map
- * it, and otherwise as soon as the peer lets go (see the file comment).
- *
- * Context: process context, may sleep.
- */
-void gntcore_revoke(struct gntcore_stats *st, struct gntcore_gpage *gp)
+/* A revocation the peer holds up: defer it (see the file comment). */
+static void gntcore_defer(struct gntcore_gpage *gp)
 {
 	struct gntcore_deferred *d;
-
-	might_sleep();
-	gntcore_stat_dec(st, GNTCORE_STAT_LIVE_GRANTS);
-
-	if (gntcore_try_end(gp->ref)) {
-		__free_page(gp->page);
-		return;
-	}
 
 	gntcore_stat_inc(&gntcore_stats, GNTCORE_STAT_REVOKE_DEFERRED);
 	d = kmalloc(sizeof(*d), GFP_KERNEL);
@@ -269,6 +253,51 @@ void gntcore_revoke(struct gntcore_stats *st, struct gntcore_gpage *gp)
 	list_add_tail(&d->node, &gntcore_deferred_list);
 	gntcore_retry_in(GNTCORE_RETRY_MIN_MS);
 	spin_unlock(&gntcore_deferred_lock);
+}
+
+/**
+ * gntcore_revoke_pages() - end grants made by gntcore_grant_pages()
+ * @st:    counters the grants were charged to
+ * @gp:    @count pages; the caller may free the descriptors as soon as
+ *         this returns
+ * @count: number of pages
+ *
+ * Frees each page and its reference at once when the peer does not map
+ * it, and otherwise as soon as the peer lets go (see the file comment).
+ * The same as gntcore_revoke() on each page, with the per-call work done
+ * once.
+ *
+ * Context: process context, may sleep.
+ */
+void gntcore_revoke_pages(struct gntcore_stats *st, struct gntcore_gpage **gp,
+			  unsigned int count)
+{
+	unsigned int i;
+
+	might_sleep();
+	gntcore_stat_add(st, GNTCORE_STAT_LIVE_GRANTS, -(s64)count);
+
+	for (i = 0; i < count; i++) {
+		if (gntcore_try_end(gp[i]->ref))
+			__free_page(gp[i]->page);
+		else
+			gntcore_defer(gp[i]);
+	}
+}
+EXPORT_SYMBOL_NS_GPL(gntcore_revoke_pages, XEN_GNTCORE_NS);
+
+/**
+ * gntcore_revoke() - end a grant made by gntcore_grant_pages()
+ * @st: counters the grant was charged to
+ * @gp: the page; the caller may free @gp as soon as this returns
+ *
+ * gntcore_revoke_pages() for one page.
+ *
+ * Context: process context, may sleep.
+ */
+void gntcore_revoke(struct gntcore_stats *st, struct gntcore_gpage *gp)
+{
+	gntcore_revoke_pages(st, &gp, 1);
 }
 EXPORT_SYMBOL_NS_GPL(gntcore_revoke, XEN_GNTCORE_NS);
 

@@ -382,6 +382,65 @@ TEST_F(rg, xsa396_close_while_mapped)
 /* Async unmap                                                              */
 
 /*
+ * Two of @o's pages mapped on a gntdev file of their own, the second
+ * held by a pipe.
+ */
+struct held {
+	int dev;
+	int pfd[2];
+	uint64_t index;
+	uint8_t *g;
+};
+
+/*
+ * Map @o's first two pages on a new gntdev file, fill them with
+ * xg_fill(@seed) unless @seed is -1, and vmsplice() the second one into
+ * a pipe, which then holds a reference to it.
+ */
+static void hold_page(struct __test_metadata *_metadata,
+		      FIXTURE_DATA(rg) *self, struct own *o, long seed,
+		      struct held *h)
+{
+	struct iovec iov;
+	ssize_t n;
+
+	h->dev = xg_open(XG_GNTDEV);
+	ASSERT_LE(0, h->dev);
+	h->g = map_refs(self, h->dev, o->grefs, 2, PROT_READ | PROT_WRITE,
+			&h->index);
+	ASSERT_NE(NULL, h->g) TH_LOG("map: %s", strerror(errno));
+	if (seed >= 0)
+		xg_fill(h->g, 2 * PG, seed);
+	ASSERT_EQ(0, pipe(h->pfd));
+	iov.iov_base = h->g + PG;
+	iov.iov_len = PG;
+	n = vmsplice(h->pfd[1], &iov, 1, 0);
+	ASSERT_EQ((ssize_t)PG, n) TH_LOG("vmsplice: %s", strerror(errno));
+}
+
+/* Everything but the pipe lets go: munmap(), UNMAP_GRANT_REF, close(). */
+static void let_go_held(struct __test_metadata *_metadata, struct held *h)
+{
+	EXPECT_EQ(0, munmap(h->g, 2 * PG));
+	EXPECT_EQ(0, xg_gntdev_unmap(h->dev, h->index, 2));
+	EXPECT_EQ(0, close(h->dev));
+}
+
+/* The pipe gives back the held page as @o has it; then it is closed. */
+static void read_held(struct __test_metadata *_metadata, struct held *h,
+		      const struct own *o)
+{
+	uint8_t buf[PG];
+	ssize_t n;
+
+	n = read(h->pfd[0], buf, sizeof(buf));
+	EXPECT_EQ((ssize_t)PG, n) TH_LOG("read: %s", strerror(errno));
+	EXPECT_EQ(0, memcmp(buf, o->map + PG, PG));
+	close(h->pfd[0]);
+	close(h->pfd[1]);
+}
+
+/*
  * A pipe holds a reference to a mapped grant page (vmsplice(), as
  * O_DIRECT I/O would through get_user_pages()). munmap(),
  * UNMAP_GRANT_REF and close() must all return although the page cannot
@@ -398,37 +457,17 @@ TEST_F(rg, xsa396_close_while_mapped)
  */
 TEST_F(rg, async_unmap_page_held_improved)
 {
-	struct iovec iov;
-	uint8_t buf[PG];
+	struct held h;
 	struct own o;
-	uint64_t index;
-	int pfd[2], dev;
-	ssize_t n;
-	uint8_t *g;
 
 	if (!xg_is_ours())
 		SKIP(return, "in-tree gntdev zaps deferred grant PTEs");
 	ASSERT_EQ(0, own_alloc(self, &o, 2, 64));
-	dev = xg_open(XG_GNTDEV);
-	ASSERT_LE(0, dev);
-	g = map_refs(self, dev, o.grefs, 2, PROT_READ | PROT_WRITE, &index);
-	ASSERT_NE(NULL, g) TH_LOG("map: %s", strerror(errno));
-	ASSERT_EQ(0, pipe(pfd));
-	iov.iov_base = g + PG;
-	iov.iov_len = PG;
-	n = vmsplice(pfd[1], &iov, 1, 0);
-	ASSERT_EQ((ssize_t)PG, n) TH_LOG("vmsplice: %s", strerror(errno));
+	hold_page(_metadata, self, &o, -1, &h);
 
 	/* Everything lets go while the pipe holds the page. */
-	EXPECT_EQ(0, munmap(g, 2 * PG));
-	EXPECT_EQ(0, xg_gntdev_unmap(dev, index, 2));
-	EXPECT_EQ(0, close(dev));
-
-	n = read(pfd[0], buf, sizeof(buf));
-	EXPECT_EQ((ssize_t)PG, n) TH_LOG("read: %s", strerror(errno));
-	EXPECT_EQ(0, memcmp(buf, o.map + PG, PG));
-	close(pfd[0]);
-	close(pfd[1]);
+	let_go_held(_metadata, &h);
+	read_held(_metadata, &h, &o);
 
 	/* The delayed unmap completed: the grants can be revoked. */
 	own_finish(_metadata, self, &o);
@@ -534,44 +573,24 @@ TEST_F(rg, unmap_alloc_failure_munmap)
 TEST_F(rg, unmap_alloc_failure_page_held)
 {
 	long long later0;
-	struct iovec iov;
-	uint8_t buf[PG];
+	struct held h;
 	bool warned;
 	struct own o;
-	uint64_t index;
-	int pfd[2], dev;
-	ssize_t n;
-	uint8_t *g;
 
 	if (!xg_is_ours())
 		SKIP(return, NO_FAIL_UNMAP_ALLOC);
 	ASSERT_EQ(0, own_alloc(self, &o, 2, 73));
-	dev = xg_open(XG_GNTDEV);
-	ASSERT_LE(0, dev);
-	g = map_refs(self, dev, o.grefs, 2, PROT_READ | PROT_WRITE, &index);
-	ASSERT_NE(NULL, g) TH_LOG("map: %s", strerror(errno));
-	xg_fill(g, 2 * PG, 74);
-	ASSERT_EQ(0, pipe(pfd));
-	iov.iov_base = g + PG;
-	iov.iov_len = PG;
-	n = vmsplice(pfd[1], &iov, 1, 0);
-	ASSERT_EQ((ssize_t)PG, n) TH_LOG("vmsplice: %s", strerror(errno));
+	hold_page(_metadata, self, &o, 74, &h);
 	warned = xg_kernel_warned();
 	ASSERT_EQ(0, xg_stats_sum("unmap_later", &later0));
 	inject_unmap_failures(_metadata, 1);
 
 	/* Everything lets go while the pipe holds the page. */
-	EXPECT_EQ(0, munmap(g, 2 * PG));
-	EXPECT_EQ(0, xg_gntdev_unmap(dev, index, 2));
-	EXPECT_EQ(0, close(dev));
+	let_go_held(_metadata, &h);
 	check_injected_used(_metadata, later0, 2);
 
-	n = read(pfd[0], buf, sizeof(buf));
-	EXPECT_EQ((ssize_t)PG, n) TH_LOG("read: %s", strerror(errno));
 	EXPECT_EQ(-1, xg_check(o.map, 2 * PG, 74));
-	EXPECT_EQ(0, memcmp(buf, o.map + PG, PG));
-	close(pfd[0]);
-	close(pfd[1]);
+	read_held(_metadata, &h, &o);
 
 	own_finish(_metadata, self, &o);
 	if (!warned)

@@ -258,24 +258,6 @@ static bool gntalloc_chunk_put(struct gntalloc_file *gf,
 	return true;
 }
 
-/*
- * Must hold gf->lock. Drop one user of a page, releasing it if last.
- * Return: whether the chunk was freed with the page (@c is then gone).
- */
-static bool gntalloc_put_page(struct gntalloc_file *gf,
-			      struct gntalloc_chunk *c, struct gntalloc_page *p)
-{
-	struct gntcore_gpage *gp = &p->gp;
-
-	lockdep_assert_held(&gf->lock);
-	if (--p->users)
-		return false;
-	if (p->notify_action)
-		gntalloc_notify(gf, p);
-	gntalloc_revoke_released(gf, c, &gp, 1);
-	return gntalloc_chunk_put(gf, c);
-}
-
 /**
  * gntalloc_put_run() - drop one user of each held page of a run
  * @gf:      the file
@@ -320,20 +302,6 @@ bool gntalloc_put_run(struct gntalloc_file *gf, struct gntalloc_chunk *c,
 	if (k)
 		gntalloc_revoke_released(gf, c, gp, k);
 	return gntalloc_chunk_put(gf, c);
-}
-
-/*
- * Must hold gf->lock. Deallocate a page: the file gives up its user.
- * Return: whether the chunk was freed.
- */
-static bool gntalloc_dealloc_page(struct gntalloc_file *gf,
-				  struct gntalloc_chunk *c,
-				  struct gntalloc_page *p)
-{
-	lockdep_assert_held(&gf->lock);
-	p->allocated = false;
-	gf->nr_allocated--;
-	return gntalloc_put_page(gf, c, p);
 }
 
 /*
@@ -650,18 +618,25 @@ static int gntalloc_release(struct inode *inode, struct file *filp)
 	struct gntalloc_file *gf = filp->private_data;
 	struct gntalloc_chunk *c;
 	struct rb_node *n;
-	unsigned int i;
+	unsigned int i, j;
 	bool freed;
 
 	mutex_lock(&gf->lock);
 	while ((n = rb_first(&gf->chunks))) {
 		c = rb_entry(n, struct gntalloc_chunk, node);
 		freed = false;
-		/* !freed first: once it is freed, @c is gone. */
-		for (i = 0; !freed && i < c->count; i++) {
-			if (c->pages[i].allocated)
-				freed = gntalloc_dealloc_page(gf, c,
-							      &c->pages[i]);
+		/*
+		 * Deallocate each run of allocated pages; !freed first: once
+		 * it is freed, @c is gone.
+		 */
+		for (i = 0; !freed && i < c->count; i = j) {
+			for (j = i; j < c->count && c->pages[j].allocated; j++)
+				;
+			if (j > i)
+				freed = gntalloc_put_run(gf, c, &c->pages[i],
+							 j - i, true);
+			else
+				j++;
 		}
 		/* No VMA is left: every held page was allocated. */
 		if (WARN_ON_ONCE(!freed))

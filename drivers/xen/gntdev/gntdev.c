@@ -164,11 +164,15 @@ static int gntdev_insert_map(struct gntdev_priv *priv, struct gntdev_map *map)
 	return 0;
 }
 
-/* Unlink @map from its file. Must hold priv->lock. */
+/*
+ * Unlink @map from its file; its node is then empty (RB_EMPTY_NODE), so
+ * that a holder of a reference can tell. Must hold priv->lock.
+ */
 static void gntdev_remove_map(struct gntdev_priv *priv, struct gntdev_map *map)
 {
 	lockdep_assert_held(&priv->lock);
 	rb_erase(&map->node, &priv->maps);
+	RB_CLEAR_NODE(&map->node);
 	priv->nr_grants -= map->count;
 	if (RB_EMPTY_ROOT(&priv->maps))
 		priv->next_index = 0;
@@ -247,19 +251,33 @@ gntdev_ioctl_map_grant_ref(struct gntdev_priv *priv,
 	ret = gntdev_insert_map(priv, map);
 	if (ret)
 		goto out_unlock;
-	mutex_unlock(&priv->lock);
-
+	/*
+	 * Once unlocked, the range is another thread's to unmap (a file's
+	 * first range is at index 0, easy to guess), and the copy-out below
+	 * may wait for as long as user space likes: hold a reference of our
+	 * own until we are done with the map.
+	 */
+	refcount_inc(&map->users);
 	op.index = (u64)map->index << PAGE_SHIFT;
-	if (copy_to_user(&u->index, &op.index, sizeof(op.index))) {
-		mutex_lock(&priv->lock);
-		gntdev_remove_map(priv, map);
-		mutex_unlock(&priv->lock);
-		gntdev_put_map(map);
-		ret = -EFAULT;
-		goto out_free_refs;
-	}
+	mutex_unlock(&priv->lock);
 	kvfree(refs);
-	return 0;
+
+	ret = 0;
+	if (copy_to_user(&u->index, &op.index, sizeof(op.index))) {
+		/* Take the range back, unless it was unmapped meanwhile. */
+		bool linked;
+
+		mutex_lock(&priv->lock);
+		linked = !RB_EMPTY_NODE(&map->node);
+		if (linked)
+			gntdev_remove_map(priv, map);
+		mutex_unlock(&priv->lock);
+		if (linked)
+			gntdev_put_map(map);
+		ret = -EFAULT;
+	}
+	gntdev_put_map(map);
+	return ret;
 
 out_unlock:
 	mutex_unlock(&priv->lock);

@@ -52,7 +52,8 @@ struct gntdev_notify {
 
 /**
  * struct gntdev_map - the grants of one MAP_GRANT_REF call
- * @node:      in priv->maps while the file refers to the range
+ * @node:      in priv->maps while the file refers to the range; empty
+ *             (RB_EMPTY_NODE) once unlinked
  * @users:     references: the file's (until UNMAP_GRANT_REF or close)
  *             and one per VMA that maps it
  * @fm:        the core's map; freed, with this struct, by its release

@@ -22,6 +22,9 @@
 #                  test program)
 #   VCHAN_BYTES    bytes each way per vchan test (default 1 MiB; demo 4 MiB)
 #   SELFTESTS_DIR  selftest sources (default tools/testing/selftests/xen)
+#   TESTS          only these selftest programs (space-separated names from
+#                  'make print-progs', peer_destroy_test, unload_handoff_test);
+#                  default: all of them
 #   ALLOW_NO_SELFTESTS=1  do not fail a run that has no selftest program
 #   VM_SMP         CPUs of the emulated machine (default 2, 1 on a busy host)
 #   DOM0_UP_LIMIT  seconds until dom0 must be up, else one more boot with
@@ -43,14 +46,14 @@ REPO=$(cd "$VMDIR/../../.." && pwd)
 . "$VMDIR/lib.sh"
 
 usage() {
-	sed -n '3,37p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '3,40p' "$0" | sed 's/^# \{0,1\}//'
 	exit "${1:-0}"
 }
 for arg in "$@"; do
 	case $arg in
 	-h|--help) usage ;;
 	KVERS=*|MODULES=*|MODE=*|OUT=*|BENCH_CMD=*|BENCH_TIMEOUT=*|TEST_TIMEOUT=*|\
-	BOOT_TIMEOUT=*|VCHAN_BYTES=*|SELFTESTS_DIR=*|ALLOW_NO_SELFTESTS=*|VM_SMP=*|DOM0_UP_LIMIT=*|\
+	BOOT_TIMEOUT=*|VCHAN_BYTES=*|SELFTESTS_DIR=*|TESTS=*|ALLOW_NO_SELFTESTS=*|VM_SMP=*|DOM0_UP_LIMIT=*|\
 	PVH=*|FUZZ_BIN=*|FUZZ_SECONDS=*|FUZZ_SEED=*|KERNEL_ROOT=*|BENCH_PEER=*|BENCH_PEER_PAGES=*)
 		export "${arg?}" ;;
 	*) echo "run.sh: unknown argument '$arg'" >&2; usage 2 ;;
@@ -218,6 +221,13 @@ build_helpers() {
 }
 
 # Selftest programs: PROGS (names), SELFTEST_BIN (folder), PEER_BIN.
+# wanted NAME: NAME is to run (TESTS unset, or NAME is one of TESTS)
+wanted() {
+	[ -z "${TESTS:-}" ] && return 0
+	case " $TESTS " in *" $1 "*) return 0 ;; esac
+	return 1
+}
+
 build_selftests() {
 	local p names
 	PROGS=""
@@ -241,6 +251,7 @@ build_selftests() {
 	for p in $names; do
 		p=${p##*/}
 		[ "$p" = xen_gnt_peer ] && continue
+		wanted "$p" || continue
 		if [ -x "$SELFTEST_BIN/$p" ]; then
 			PROGS+="$p "
 		else
@@ -251,8 +262,11 @@ build_selftests() {
 	[ -x "$SELFTEST_BIN/xen_gnt_peer" ] && PEER_BIN=$SELFTEST_BIN/xen_gnt_peer
 	# Run by dom0 alone, after the rest, each against a domU of its own:
 	# one it destroys, one whose grant modules it unloads.
-	[ -x "$SELFTEST_BIN/peer_destroy_test" ] && DESTROY_TEST=peer_destroy_test
-	[ -x "$SELFTEST_BIN/unload_handoff_test" ] && HANDOFF_TEST=unload_handoff_test
+	[ -x "$SELFTEST_BIN/peer_destroy_test" ] && wanted peer_destroy_test &&
+		DESTROY_TEST=peer_destroy_test
+	[ -x "$SELFTEST_BIN/unload_handoff_test" ] && wanted unload_handoff_test &&
+		HANDOFF_TEST=unload_handoff_test
+	[ -n "${TESTS:-}" ] && say "selftests: TESTS=$TESTS: only these"
 	say "selftests: programs: ${PROGS:-none}${PEER_BIN:+ (+ peer agent xen_gnt_peer)}"
 }
 

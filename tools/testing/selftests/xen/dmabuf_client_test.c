@@ -24,7 +24,8 @@
 #define PG XG_PAGE
 enum { NP = 2 };
 
-FIXTURE(client) {
+FIXTURE(client)
+{
 	xengnttab_handle *xgt;
 	xengntshr_handle *xgs;
 	uint32_t refs[NP];
@@ -64,7 +65,7 @@ FIXTURE_SETUP(client)
 					    self->refs, &fd);
 	if (rc && errno == ENOTTY)
 		SKIP(return,
-		     "libxengnttab: the dma-buf ioctls answer ENOTTY (Linux's in-tree gntdev without CONFIG_XEN_GNTDEV_DMABUF, as Debian builds it)");
+			   "libxengnttab: the dma-buf ioctls answer ENOTTY (Linux's in-tree gntdev without CONFIG_XEN_GNTDEV_DMABUF, as Debian builds it)");
 	ASSERT_EQ(0, rc) TH_LOG("exp_from_refs: %s", strerror(errno));
 	close((int)fd);
 }
@@ -80,14 +81,14 @@ FIXTURE_TEARDOWN(client)
 }
 
 static void check_clean(struct __test_metadata *_metadata,
-			FIXTURE_DATA(client) *self)
+			FIXTURE_DATA(client) * self)
 {
 	long long last;
 
 	if (!self->stats)
 		return;
 	EXPECT_EQ(0, xg_stats_wait_le("live_dmabuf_", 0, 10000, &last))
-		TH_LOG("live_dmabuf_* %lld", last);
+	TH_LOG("live_dmabuf_* %lld", last);
 }
 
 TEST_F(client, export_import_map)
@@ -97,16 +98,16 @@ TEST_F(client, export_import_map)
 
 	ASSERT_EQ(0, xengnttab_dmabuf_exp_from_refs(self->xgt, self->domid, 0,
 						    NP, self->refs, &fd))
-		TH_LOG("exp_from_refs: %s", strerror(errno));
+	TH_LOG("exp_from_refs: %s", strerror(errno));
 	/* Held by our fd: the wait times out. */
 	EXPECT_EQ(-1, xengnttab_dmabuf_exp_wait_released(self->xgt, fd, 10));
 	EXPECT_EQ(ETIMEDOUT, errno);
 
 	ASSERT_EQ(0, xengnttab_dmabuf_imp_to_refs(self->xgt, self->domid, fd,
 						  NP, refs2))
-		TH_LOG("imp_to_refs: %s", strerror(errno));
-	map = xengnttab_map_domain_grant_refs(self->xgt, NP, self->domid,
-					      refs2, PROT_READ | PROT_WRITE);
+	TH_LOG("imp_to_refs: %s", strerror(errno));
+	map = xengnttab_map_domain_grant_refs(self->xgt, NP, self->domid, refs2,
+					      PROT_READ | PROT_WRITE);
 	ASSERT_NE(NULL, map) TH_LOG("map: %s", strerror(errno));
 	xg_fill(self->shared, NP * PG, 0xc11e);
 	EXPECT_EQ(-1, xg_check(map, NP * PG, 0xc11e));
@@ -114,7 +115,7 @@ TEST_F(client, export_import_map)
 	EXPECT_EQ(-1, xg_check(self->shared, NP * PG, 0xc11f));
 	EXPECT_EQ(0, xengnttab_unmap(self->xgt, map, NP));
 	EXPECT_EQ(0, xengnttab_dmabuf_imp_release(self->xgt, fd))
-		TH_LOG("imp_release: %s", strerror(errno));
+	TH_LOG("imp_release: %s", strerror(errno));
 	EXPECT_EQ(0, close((int)fd));
 	check_clean(_metadata, self);
 }

@@ -40,66 +40,6 @@ enum { NP = 4 };
 /* How long the driver gets to finish deferred work (revokes, unmaps). */
 #define SETTLE_MS 10000
 
-static int dmabuf_exp(int dev, domid_t domid, uint32_t flags, uint32_t count,
-		      const uint32_t *refs, int *fd)
-{
-	struct ioctl_gntdev_dmabuf_exp_from_refs *op;
-	size_t n = count && count <= 65536 ? count : 1;
-	long rc;
-
-	op = calloc(1, sizeof(*op) + (n - 1) * sizeof(op->refs[0]));
-	if (!op)
-		return -ENOMEM;
-	op->flags = flags;
-	op->count = count;
-	op->domid = domid;
-	op->fd = ~0u;
-	if (refs)
-		memcpy(op->refs, refs, n * sizeof(op->refs[0]));
-	rc = xg_ioctl(dev, IOCTL_GNTDEV_DMABUF_EXP_FROM_REFS, op);
-	if (!rc)
-		*fd = (int)op->fd;
-	free(op);
-	return (int)rc;
-}
-
-static int dmabuf_imp(int dev, int fd, domid_t domid, uint32_t count,
-		      uint32_t *refs)
-{
-	struct ioctl_gntdev_dmabuf_imp_to_refs *op;
-	size_t n = count && count <= 65536 ? count : 1;
-	long rc;
-
-	op = calloc(1, sizeof(*op) + (n - 1) * sizeof(op->refs[0]));
-	if (!op)
-		return -ENOMEM;
-	op->fd = (uint32_t)fd;
-	op->count = count;
-	op->domid = domid;
-	rc = xg_ioctl(dev, IOCTL_GNTDEV_DMABUF_IMP_TO_REFS, op);
-	if (!rc && refs)
-		memcpy(refs, op->refs, n * sizeof(op->refs[0]));
-	free(op);
-	return (int)rc;
-}
-
-static int dmabuf_imp_release(int dev, int fd)
-{
-	struct ioctl_gntdev_dmabuf_imp_release op = { .fd = (uint32_t)fd };
-
-	return (int)xg_ioctl(dev, IOCTL_GNTDEV_DMABUF_IMP_RELEASE, &op);
-}
-
-static int dmabuf_wait(int dev, int fd, uint32_t ms)
-{
-	struct ioctl_gntdev_dmabuf_exp_wait_released op = {
-		.fd = (uint32_t)fd,
-		.wait_to_ms = ms,
-	};
-
-	return (int)xg_ioctl(dev, IOCTL_GNTDEV_DMABUF_EXP_WAIT_RELEASED, &op);
-}
-
 /* A sum of xen-gnt counters by key prefix, or -1 without our modules. */
 static long long stat_sum(const char *prefix)
 {
@@ -108,9 +48,10 @@ static long long stat_sum(const char *prefix)
 	return xg_stats_sum(prefix, &v) ? -1 : v;
 }
 
-FIXTURE(dmabuf) {
+FIXTURE(dmabuf)
+{
 	struct xg_selfgrant sg; /* NP pages gntalloc grants to ourselves */
-	int imp;		/* a second gntdev file, the importer */
+	int imp; /* a second gntdev file, the importer */
 	bool stats, warned0;
 	long long live0, pend0;
 };
@@ -125,10 +66,10 @@ FIXTURE_SETUP(dmabuf)
 		SKIP(return, "%s: %s", self->sg.step, strerror(-rc));
 	ASSERT_EQ(0, rc) TH_LOG("%s: %s", self->sg.step, strerror(-rc));
 	/* A count of 0 is refused by a driver with dma-buf, after the cmd. */
-	rc = dmabuf_exp(self->sg.dev, self->sg.domid, 0, 0, NULL, &fd);
+	rc = xg_dmabuf_exp(self->sg.dev, self->sg.domid, 0, 0, NULL, &fd);
 	if (rc == -ENOTTY)
 		SKIP(return,
-		     "gntdev has no dma-buf ioctls (ENOTTY): Linux's in-tree driver without CONFIG_XEN_GNTDEV_DMABUF, as Debian builds it");
+			   "gntdev has no dma-buf ioctls (ENOTTY): Linux's in-tree driver without CONFIG_XEN_GNTDEV_DMABUF, as Debian builds it");
 	ASSERT_EQ(-EINVAL, rc);
 	self->imp = xg_open(XG_GNTDEV);
 	ASSERT_LE(0, self->imp);
@@ -149,7 +90,7 @@ FIXTURE_TEARDOWN(dmabuf)
 
 /* Nothing of the test left once its files are closed; no warning. */
 static void check_clean(struct __test_metadata *_metadata,
-			FIXTURE_DATA(dmabuf) *self)
+			FIXTURE_DATA(dmabuf) * self)
 {
 	long long last;
 	int rc;
@@ -159,7 +100,7 @@ static void check_clean(struct __test_metadata *_metadata,
 	self->imp = -1;
 	if (!self->warned0)
 		EXPECT_FALSE(xg_kernel_warned())
-			TH_LOG("the kernel warned: see dmesg");
+	TH_LOG("the kernel warned: see dmesg");
 	if (!self->stats)
 		return;
 	rc = xg_stats_wait_le("live_dmabuf_", 0, SETTLE_MS, &last);
@@ -176,7 +117,7 @@ static void check_clean(struct __test_metadata *_metadata,
  * then write through them and check @buf sees it. Releases the import.
  */
 static void check_import(struct __test_metadata *_metadata,
-			 FIXTURE_DATA(dmabuf) *self, int fd, uint8_t *buf,
+			 FIXTURE_DATA(dmabuf) * self, int fd, uint8_t *buf,
 			 uint32_t pages, uint32_t seed)
 {
 	uint32_t refs[NP];
@@ -186,28 +127,28 @@ static void check_import(struct __test_metadata *_metadata,
 
 	ASSERT_LE(pages, NP);
 	xg_fill(buf, (size_t)pages * PG, seed);
-	ASSERT_EQ(0, dmabuf_imp(self->imp, fd, self->sg.domid, pages, refs));
+	ASSERT_EQ(0, xg_dmabuf_imp(self->imp, fd, self->sg.domid, pages, refs));
 	if (self->stats)
 		EXPECT_EQ(1, stat_sum("live_dmabuf_imports"));
 
 	map_dev = xg_open(XG_GNTDEV);
 	ASSERT_LE(0, map_dev);
-	ASSERT_EQ(0, xg_gntdev_map(map_dev, self->sg.domid, pages, refs,
-				   &index));
+	ASSERT_EQ(0,
+		  xg_gntdev_map(map_dev, self->sg.domid, pages, refs, &index));
 	map = xg_mmap(map_dev, index, pages, PROT_READ | PROT_WRITE,
 		      MAP_SHARED);
 	ASSERT_NE(NULL, map) TH_LOG("mmap: %s", strerror(errno));
 	EXPECT_EQ(-1, xg_check(map, (size_t)pages * PG, seed))
-		TH_LOG("the imported grants do not show the buffer's data");
+	TH_LOG("the imported grants do not show the buffer's data");
 	xg_fill(map, (size_t)pages * PG, seed + 1);
 	EXPECT_EQ(-1, xg_check(buf, (size_t)pages * PG, seed + 1))
-		TH_LOG("a write through the imported grants did not reach the buffer");
+	TH_LOG("a write through the imported grants did not reach the buffer");
 	munmap(map, (size_t)pages * PG);
 	EXPECT_EQ(0, xg_gntdev_unmap(map_dev, index, pages));
 	close(map_dev);
-	EXPECT_EQ(0, dmabuf_imp_release(self->imp, fd));
+	EXPECT_EQ(0, xg_dmabuf_imp_release(self->imp, fd));
 	/* Released: a second release finds nothing. */
-	EXPECT_EQ(-ENOENT, dmabuf_imp_release(self->imp, fd));
+	EXPECT_EQ(-ENOENT, xg_dmabuf_imp_release(self->imp, fd));
 }
 
 /*
@@ -218,8 +159,8 @@ TEST_F(dmabuf, loopback_both_ways)
 {
 	int fd = -1;
 
-	ASSERT_EQ(0, dmabuf_exp(self->sg.dev, self->sg.domid, 0, NP,
-				self->sg.grefs, &fd));
+	ASSERT_EQ(0, xg_dmabuf_exp(self->sg.dev, self->sg.domid, 0, NP,
+				   self->sg.grefs, &fd));
 	ASSERT_LE(0, fd);
 	EXPECT_NE(-1, fcntl(fd, F_GETFD));
 	EXPECT_TRUE(fcntl(fd, F_GETFD) & FD_CLOEXEC) TH_LOG("no O_CLOEXEC");
@@ -233,7 +174,7 @@ TEST_F(dmabuf, loopback_both_ways)
 
 		EXPECT_EQ(0, xg_stats_wait_le("live_dmabuf_exports", 0,
 					      SETTLE_MS, &last))
-			TH_LOG("the export outlived its last fd: %lld", last);
+		TH_LOG("the export outlived its last fd: %lld", last);
 	}
 	check_clean(_metadata, self);
 }
@@ -244,9 +185,9 @@ TEST_F(dmabuf, import_outlives_fd)
 	uint32_t refs[NP];
 	int fd = -1;
 
-	ASSERT_EQ(0, dmabuf_exp(self->sg.dev, self->sg.domid, 0, NP,
-				self->sg.grefs, &fd));
-	ASSERT_EQ(0, dmabuf_imp(self->imp, fd, self->sg.domid, NP, refs));
+	ASSERT_EQ(0, xg_dmabuf_exp(self->sg.dev, self->sg.domid, 0, NP,
+				   self->sg.grefs, &fd));
+	ASSERT_EQ(0, xg_dmabuf_imp(self->imp, fd, self->sg.domid, NP, refs));
 	/* Released by closing the importing file, not by IMP_RELEASE. */
 	close(fd);
 	if (self->stats)
@@ -262,11 +203,11 @@ TEST_F(dmabuf, export_outlives_gntdev_file)
 
 	dev = xg_open(XG_GNTDEV);
 	ASSERT_LE(0, dev);
-	ASSERT_EQ(0, dmabuf_exp(dev, self->sg.domid, 0, NP, self->sg.grefs,
-				&fd));
+	ASSERT_EQ(0, xg_dmabuf_exp(dev, self->sg.domid, 0, NP, self->sg.grefs,
+				   &fd));
 	close(dev);
-	ASSERT_EQ(0, dmabuf_imp(self->imp, fd, self->sg.domid, NP, refs));
-	EXPECT_EQ(0, dmabuf_imp_release(self->imp, fd));
+	ASSERT_EQ(0, xg_dmabuf_imp(self->imp, fd, self->sg.domid, NP, refs));
+	EXPECT_EQ(0, xg_dmabuf_imp_release(self->imp, fd));
 	close(fd);
 	check_clean(_metadata, self);
 }
@@ -280,14 +221,14 @@ TEST_F(dmabuf, udmabuf_import)
 
 	u = open("/dev/udmabuf", O_RDWR | O_CLOEXEC);
 	if (u < 0)
-		SKIP(return, "/dev/udmabuf: %s (CONFIG_UDMABUF is off in Debian's 6.1)",
-		     strerror(errno));
+		SKIP(return,
+			   "/dev/udmabuf: %s (CONFIG_UDMABUF is off in Debian's 6.1)",
+			   strerror(errno));
 	memfd = memfd_create("dmabuf_test", MFD_ALLOW_SEALING | MFD_CLOEXEC);
 	ASSERT_LE(0, memfd);
 	ASSERT_EQ(0, ftruncate(memfd, NP * PG));
 	ASSERT_EQ(0, fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK));
-	buf = mmap(NULL, NP * PG, PROT_READ | PROT_WRITE, MAP_SHARED, memfd,
-		   0);
+	buf = mmap(NULL, NP * PG, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
 	ASSERT_NE(MAP_FAILED, buf);
 	memset(&create, 0, sizeof(create));
 	create.memfd = memfd;
@@ -299,10 +240,10 @@ TEST_F(dmabuf, udmabuf_import)
 
 	check_import(_metadata, self, fd, buf, NP, 0x0dab);
 	/* Not one of ours: no export to wait for. */
-	EXPECT_EQ(-ENOENT, dmabuf_wait(self->sg.dev, fd, 0));
+	EXPECT_EQ(-ENOENT, xg_dmabuf_wait(self->sg.dev, fd, 0));
 	/* Nor can it be imported as a different size. */
-	EXPECT_EQ(-EINVAL, dmabuf_imp(self->imp, fd, self->sg.domid, NP - 1,
-				      NULL));
+	EXPECT_EQ(-EINVAL,
+		  xg_dmabuf_imp(self->imp, fd, self->sg.domid, NP - 1, NULL));
 	close(fd);
 	munmap(buf, NP * PG);
 	close(memfd);
@@ -313,11 +254,11 @@ TEST_F(dmabuf, udmabuf_import)
 /* --- EXP_WAIT_RELEASED ------------------------------------------------- */
 
 struct closer {
-	pid_t waiter;	/* thread id of the thread in the wait */
-	int fd;		/* what to close once it waits */
-	int dev;	/* the gntdev file it waits on */
+	pid_t waiter; /* thread id of the thread in the wait */
+	int fd; /* what to close once it waits */
+	int dev; /* the gntdev file it waits on */
 	volatile bool stop; /* the wait is over: close now */
-	int ret;	/* close()'s */
+	int ret; /* close()'s */
 };
 
 /*
@@ -360,16 +301,16 @@ TEST_F(dmabuf, wait_released)
 	pthread_t t;
 	int fd = -1;
 
-	ASSERT_EQ(0, dmabuf_exp(self->sg.dev, self->sg.domid, 0, NP,
-				self->sg.grefs, &fd));
+	ASSERT_EQ(0, xg_dmabuf_exp(self->sg.dev, self->sg.domid, 0, NP,
+				   self->sg.grefs, &fd));
 	/* Our own fd holds it. */
-	EXPECT_EQ(-ETIMEDOUT, dmabuf_wait(self->sg.dev, fd, 0));
-	EXPECT_EQ(-ETIMEDOUT, dmabuf_wait(self->sg.dev, fd, 50));
+	EXPECT_EQ(-ETIMEDOUT, xg_dmabuf_wait(self->sg.dev, fd, 0));
+	EXPECT_EQ(-ETIMEDOUT, xg_dmabuf_wait(self->sg.dev, fd, 50));
 	/* Another gntdev file did not export it. */
-	EXPECT_EQ(-ENOENT, dmabuf_wait(self->imp, fd, 0));
+	EXPECT_EQ(-ENOENT, xg_dmabuf_wait(self->imp, fd, 0));
 	/* Not a dma-buf, not an fd. */
-	EXPECT_EQ(-EINVAL, dmabuf_wait(self->sg.dev, self->imp, 0));
-	EXPECT_EQ(-EBADF, dmabuf_wait(self->sg.dev, -1, 0));
+	EXPECT_EQ(-EINVAL, xg_dmabuf_wait(self->sg.dev, self->imp, 0));
+	EXPECT_EQ(-EBADF, xg_dmabuf_wait(self->sg.dev, -1, 0));
 
 	/* Closed while we wait: the wait returns 0. */
 	c.waiter = (pid_t)syscall(SYS_gettid);
@@ -378,12 +319,12 @@ TEST_F(dmabuf, wait_released)
 	c.stop = false;
 	c.ret = 1;
 	ASSERT_EQ(0, pthread_create(&t, NULL, closer_main, &c));
-	EXPECT_EQ(0, dmabuf_wait(self->sg.dev, fd, 60000));
+	EXPECT_EQ(0, xg_dmabuf_wait(self->sg.dev, fd, 60000));
 	c.stop = true;
 	pthread_join(t, NULL);
 	EXPECT_EQ(0, c.ret);
 	/* Gone: the fd is no more. */
-	EXPECT_EQ(-EBADF, dmabuf_wait(self->sg.dev, fd, 0));
+	EXPECT_EQ(-EBADF, xg_dmabuf_wait(self->sg.dev, fd, 0));
 	check_clean(_metadata, self);
 }
 
@@ -395,9 +336,9 @@ TEST_F(dmabuf, wait_released_after_import_release)
 	pthread_t t;
 	int fd = -1, dup_fd;
 
-	ASSERT_EQ(0, dmabuf_exp(self->sg.dev, self->sg.domid, 0, NP,
-				self->sg.grefs, &fd));
-	ASSERT_EQ(0, dmabuf_imp(self->imp, fd, self->sg.domid, NP, refs));
+	ASSERT_EQ(0, xg_dmabuf_exp(self->sg.dev, self->sg.domid, 0, NP,
+				   self->sg.grefs, &fd));
+	ASSERT_EQ(0, xg_dmabuf_imp(self->imp, fd, self->sg.domid, NP, refs));
 	/* The waiter needs an fd; the closer drops it, the import stays. */
 	dup_fd = dup(fd);
 	ASSERT_LE(0, dup_fd);
@@ -408,7 +349,7 @@ TEST_F(dmabuf, wait_released_after_import_release)
 	c.stop = false;
 	c.ret = 1;
 	ASSERT_EQ(0, pthread_create(&t, NULL, closer_main, &c));
-	EXPECT_EQ(-ETIMEDOUT, dmabuf_wait(self->sg.dev, dup_fd, 500));
+	EXPECT_EQ(-ETIMEDOUT, xg_dmabuf_wait(self->sg.dev, dup_fd, 500));
 	c.stop = true;
 	pthread_join(t, NULL);
 	EXPECT_EQ(0, c.ret);
@@ -422,20 +363,20 @@ TEST_F(dmabuf, exp_flags)
 {
 	int fd = -1;
 
-	EXPECT_EQ(-EOPNOTSUPP, dmabuf_exp(self->sg.dev, self->sg.domid,
-					  GNTDEV_DMA_FLAG_WC, NP,
-					  self->sg.grefs, &fd));
-	EXPECT_EQ(-EOPNOTSUPP, dmabuf_exp(self->sg.dev, self->sg.domid,
-					  GNTDEV_DMA_FLAG_COHERENT, NP,
-					  self->sg.grefs, &fd));
-	EXPECT_EQ(-EINVAL, dmabuf_exp(self->sg.dev, self->sg.domid,
-				      GNTDEV_DMA_FLAG_WC |
-					      GNTDEV_DMA_FLAG_COHERENT,
-				      NP, self->sg.grefs, &fd));
-	EXPECT_EQ(-EINVAL, dmabuf_exp(self->sg.dev, self->sg.domid, 1u << 2,
-				      NP, self->sg.grefs, &fd));
-	EXPECT_EQ(-EINVAL, dmabuf_exp(self->sg.dev, self->sg.domid, 1u << 31,
-				      NP, self->sg.grefs, &fd));
+	EXPECT_EQ(-EOPNOTSUPP,
+		  xg_dmabuf_exp(self->sg.dev, self->sg.domid,
+				GNTDEV_DMA_FLAG_WC, NP, self->sg.grefs, &fd));
+	EXPECT_EQ(-EOPNOTSUPP, xg_dmabuf_exp(self->sg.dev, self->sg.domid,
+					     GNTDEV_DMA_FLAG_COHERENT, NP,
+					     self->sg.grefs, &fd));
+	EXPECT_EQ(-EINVAL,
+		  xg_dmabuf_exp(self->sg.dev, self->sg.domid,
+				GNTDEV_DMA_FLAG_WC | GNTDEV_DMA_FLAG_COHERENT,
+				NP, self->sg.grefs, &fd));
+	EXPECT_EQ(-EINVAL, xg_dmabuf_exp(self->sg.dev, self->sg.domid, 1u << 2,
+					 NP, self->sg.grefs, &fd));
+	EXPECT_EQ(-EINVAL, xg_dmabuf_exp(self->sg.dev, self->sg.domid, 1u << 31,
+					 NP, self->sg.grefs, &fd));
 	check_clean(_metadata, self);
 }
 
@@ -445,25 +386,26 @@ TEST_F(dmabuf, exp_bad_args)
 	uint32_t bad[NP];
 	int fd = -1, i;
 
-	EXPECT_EQ(-EINVAL, dmabuf_exp(self->sg.dev, self->sg.domid, 0, 0,
-				      self->sg.grefs, &fd));
+	EXPECT_EQ(-EINVAL, xg_dmabuf_exp(self->sg.dev, self->sg.domid, 0, 0,
+					 self->sg.grefs, &fd));
 	/* Huge counts: refused before anything is allocated. */
-	EXPECT_EQ(-EINVAL, dmabuf_exp(self->sg.dev, self->sg.domid, 0,
-				      UINT32_MAX, NULL, &fd));
-	EXPECT_EQ(-EINVAL, dmabuf_exp(self->sg.dev, self->sg.domid, 0,
-				      1u << 31, NULL, &fd));
+	EXPECT_EQ(-EINVAL, xg_dmabuf_exp(self->sg.dev, self->sg.domid, 0,
+					 UINT32_MAX, NULL, &fd));
+	EXPECT_EQ(-EINVAL, xg_dmabuf_exp(self->sg.dev, self->sg.domid, 0,
+					 1u << 31, NULL, &fd));
 	if (limit > 0 && limit < UINT32_MAX)
-		EXPECT_EQ(-EINVAL, dmabuf_exp(self->sg.dev, self->sg.domid, 0,
-					      (uint32_t)limit + 1, NULL, &fd));
+		EXPECT_EQ(-EINVAL,
+			  xg_dmabuf_exp(self->sg.dev, self->sg.domid, 0,
+					(uint32_t)limit + 1, NULL, &fd));
 	/* A reserved domid. */
-	EXPECT_EQ(-EINVAL, dmabuf_exp(self->sg.dev, 0x7ff0, 0, NP,
-				      self->sg.grefs, &fd));
+	EXPECT_EQ(-EINVAL, xg_dmabuf_exp(self->sg.dev, 0x7ff0, 0, NP,
+					 self->sg.grefs, &fd));
 	/* A grant reference nobody has: the whole batch is refused. */
 	memcpy(bad, self->sg.grefs, sizeof(bad));
 	bad[NP - 1] = XG_BAD_GREF;
 	for (i = 0; i < 2; i++)
-		EXPECT_EQ(-EINVAL, dmabuf_exp(self->sg.dev, self->sg.domid, 0,
-					      NP, bad, &fd));
+		EXPECT_EQ(-EINVAL, xg_dmabuf_exp(self->sg.dev, self->sg.domid,
+						 0, NP, bad, &fd));
 	check_clean(_metadata, self);
 }
 
@@ -472,31 +414,33 @@ TEST_F(dmabuf, imp_bad_args)
 	uint32_t refs[NP];
 	int fd = -1;
 
-	ASSERT_EQ(0, dmabuf_exp(self->sg.dev, self->sg.domid, 0, NP,
-				self->sg.grefs, &fd));
-	EXPECT_EQ(-EBADF, dmabuf_imp(self->imp, -1, self->sg.domid, NP, refs));
-	EXPECT_EQ(-EBADF, dmabuf_imp(self->imp, 1 << 30, self->sg.domid, NP,
-				     refs));
+	ASSERT_EQ(0, xg_dmabuf_exp(self->sg.dev, self->sg.domid, 0, NP,
+				   self->sg.grefs, &fd));
+	EXPECT_EQ(-EBADF,
+		  xg_dmabuf_imp(self->imp, -1, self->sg.domid, NP, refs));
+	EXPECT_EQ(-EBADF,
+		  xg_dmabuf_imp(self->imp, 1 << 30, self->sg.domid, NP, refs));
 	/* An fd that is not a dma-buf. */
-	EXPECT_EQ(-EINVAL, dmabuf_imp(self->imp, self->sg.dev, self->sg.domid,
-				      NP, refs));
-	EXPECT_EQ(-EINVAL, dmabuf_imp(self->imp, fd, self->sg.domid, 0, refs));
-	EXPECT_EQ(-EINVAL, dmabuf_imp(self->imp, fd, self->sg.domid,
-				      UINT32_MAX, NULL));
+	EXPECT_EQ(-EINVAL, xg_dmabuf_imp(self->imp, self->sg.dev,
+					 self->sg.domid, NP, refs));
+	EXPECT_EQ(-EINVAL,
+		  xg_dmabuf_imp(self->imp, fd, self->sg.domid, 0, refs));
+	EXPECT_EQ(-EINVAL, xg_dmabuf_imp(self->imp, fd, self->sg.domid,
+					 UINT32_MAX, NULL));
 	/* The count must be the buffer's size in pages. */
-	EXPECT_EQ(-EINVAL, dmabuf_imp(self->imp, fd, self->sg.domid, NP - 1,
-				      refs));
-	EXPECT_EQ(-EINVAL, dmabuf_imp(self->imp, fd, self->sg.domid, NP + 1,
-				      NULL));
-	EXPECT_EQ(-EINVAL, dmabuf_imp(self->imp, fd, 0x7ff0, NP, refs));
+	EXPECT_EQ(-EINVAL,
+		  xg_dmabuf_imp(self->imp, fd, self->sg.domid, NP - 1, refs));
+	EXPECT_EQ(-EINVAL,
+		  xg_dmabuf_imp(self->imp, fd, self->sg.domid, NP + 1, NULL));
+	EXPECT_EQ(-EINVAL, xg_dmabuf_imp(self->imp, fd, 0x7ff0, NP, refs));
 	/* Release: bad fd, not a dma-buf, not imported. */
-	EXPECT_EQ(-EBADF, dmabuf_imp_release(self->imp, -1));
-	EXPECT_EQ(-EINVAL, dmabuf_imp_release(self->imp, self->sg.dev));
-	EXPECT_EQ(-ENOENT, dmabuf_imp_release(self->imp, fd));
+	EXPECT_EQ(-EBADF, xg_dmabuf_imp_release(self->imp, -1));
+	EXPECT_EQ(-EINVAL, xg_dmabuf_imp_release(self->imp, self->sg.dev));
+	EXPECT_EQ(-ENOENT, xg_dmabuf_imp_release(self->imp, fd));
 	/* Imported in one file, not released through another. */
-	ASSERT_EQ(0, dmabuf_imp(self->imp, fd, self->sg.domid, NP, refs));
-	EXPECT_EQ(-ENOENT, dmabuf_imp_release(self->sg.dev, fd));
-	EXPECT_EQ(0, dmabuf_imp_release(self->imp, fd));
+	ASSERT_EQ(0, xg_dmabuf_imp(self->imp, fd, self->sg.domid, NP, refs));
+	EXPECT_EQ(-ENOENT, xg_dmabuf_imp_release(self->sg.dev, fd));
+	EXPECT_EQ(0, xg_dmabuf_imp_release(self->imp, fd));
 	close(fd);
 	check_clean(_metadata, self);
 }
@@ -539,8 +483,8 @@ TEST_F(dmabuf, exp_racing_close_of_new_fd)
 	ASSERT_EQ(0, pthread_create(&t, NULL, racer_main, &r));
 	for (i = 0; i < 2000; i++) {
 		fd = -1;
-		ret = dmabuf_exp(self->sg.dev, self->sg.domid, 0, NP,
-				 self->sg.grefs, &fd);
+		ret = xg_dmabuf_exp(self->sg.dev, self->sg.domid, 0, NP,
+				    self->sg.grefs, &fd);
 		if (ret) {
 			/* Only the racer's close can make this fail. */
 			EXPECT_EQ(0, ret);

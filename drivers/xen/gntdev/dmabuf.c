@@ -412,10 +412,12 @@ long gntdev_ioctl_dmabuf_exp_from_refs(struct gntdev_priv *priv,
 /*
  * The export of @df whose dma-buf is @fd's, with a reference for the
  * caller; an ERR_PTR: -EBADF (no such fd), -EINVAL (not a dma-buf) or
- * -ENOENT (not one this file exported, or released already).
+ * -ENOENT (not one this file exported, or released already). *@last
+ * tells whether the lookup held the buffer's last reference: nobody else
+ * held it then, and no fd is left to take another.
  */
 static struct gntdev_dmabuf_exp *
-gntdev_dmabuf_exp_get(struct gntdev_dmabuf_file *df, int fd)
+gntdev_dmabuf_exp_get(struct gntdev_dmabuf_file *df, int fd, bool *last)
 {
 	struct gntdev_dmabuf_exp *exp, *found = ERR_PTR(-ENOENT);
 	struct dma_buf *dmabuf;
@@ -432,6 +434,7 @@ gntdev_dmabuf_exp_get(struct gntdev_dmabuf_file *df, int fd)
 		}
 	}
 	mutex_unlock(&df->lock);
+	*last = file_count(dmabuf->file) == 1;
 	/* The caller's fd may be its last reference: do not wait on it. */
 	dma_buf_put(dmabuf);
 	return found;
@@ -444,15 +447,26 @@ long gntdev_ioctl_dmabuf_exp_wait_released(struct gntdev_priv *priv,
 	struct ioctl_gntdev_dmabuf_exp_wait_released op;
 	struct gntdev_dmabuf_exp *exp;
 	unsigned long timeout;
+	bool last;
 	long left;
 
 	if (copy_from_user(&op, u, sizeof(op)))
 		return -EFAULT;
 	if (op.fd > INT_MAX)
 		return -EBADF;
-	exp = gntdev_dmabuf_exp_get(priv->dmabuf, op.fd);
+	exp = gntdev_dmabuf_exp_get(priv->dmabuf, op.fd, &last);
 	if (IS_ERR(exp))
 		return PTR_ERR(exp);
+	if (last) {
+		/*
+		 * The fd was closed under us and our put was the last: the
+		 * release runs on this thread's way back to user space
+		 * (fput()'s task work), so waiting here would wait for it
+		 * in vain. It is as good as released.
+		 */
+		kref_put(&exp->kref, gntdev_dmabuf_exp_free);
+		return 0;
+	}
 	timeout = msecs_to_jiffies(op.wait_to_ms);
 	left = wait_for_completion_interruptible_timeout(&exp->released,
 							 timeout);

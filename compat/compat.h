@@ -39,4 +39,22 @@ static inline void vm_flags_clear(struct vm_area_struct *vma, vm_flags_t flags)
 #define XEN_GNTCORE_NS XEN_GNTCORE
 #endif
 
+/* The dma-buf symbols' namespace (xen-gntdev's dmabuf.c), likewise. */
+#ifdef XEN_GNT_NS_IS_STRING
+#define XEN_GNT_DMA_BUF_NS "DMA_BUF"
+#else
+#define XEN_GNT_DMA_BUF_NS DMA_BUF
+#endif
+
+/*
+ * dma_buf_map_attachment() wants the reservation lock held by its caller
+ * since 6.2 (Debian's 6.1 has the change backported), and the _unlocked
+ * variants take it. Before, the plain calls took what they needed
+ * themselves.
+ */
+#ifndef XEN_GNT_HAVE_DMA_BUF_MAP_UNLOCKED
+#define dma_buf_map_attachment_unlocked dma_buf_map_attachment
+#define dma_buf_unmap_attachment_unlocked dma_buf_unmap_attachment
+#endif
+
 #endif /* _XEN_GNT_COMPAT_H */

@@ -45,7 +45,8 @@ from sphinx.util.nodes import nested_parse_with_titles
 logger = logging.getLogger(__name__)
 
 ERRNOS = ('EINVAL ENOSPC ENOMEM EFAULT ENOENT EBUSY ENOTTY EAGAIN EIO '
-          'EPERM EINTR ENODEV ENXIO EEXIST').split()
+          'EPERM EINTR ENODEV ENXIO EEXIST EOPNOTSUPP ETIMEDOUT '
+          'EBADF').split()
 
 # Upper-case identifiers with an underscore (IOCTL_GNTDEV_MAP_GRANT_REF,
 # UNMAP_NOTIFY_*, MAP_SHARED), and errno names: shown as literals.

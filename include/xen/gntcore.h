@@ -57,11 +57,18 @@ enum gntcore_stat {
  * struct gntcore_stats - the counters of one module
  * @name:  debugfs directory name (xen-gnt/@name)
  * @v:     the counters, indexed by enum gntcore_stat
+ * @extra: counters of the module's own, shown after @v (may be NULL)
+ * @extra_names: their keys, @nr_extra of them; the "live_"/"pending_"
+ *         rule above applies to them too
+ * @nr_extra: number of @extra counters
  * @dir:   private to the core
  */
 struct gntcore_stats {
 	const char *name;
 	atomic64_t v[GNTCORE_STAT_NR];
+	atomic64_t *extra;
+	const char *const *extra_names;
+	unsigned int nr_extra;
 	struct dentry *dir;
 };
 
@@ -191,7 +198,10 @@ unsigned int gntcore_fmap_unmap(struct gntcore_fmap *fm, unsigned int first,
 
 /**
  * struct gntcore_gpage - one page of ours granted to a peer
- * @page:     the page (zeroed when granted)
+ * @page:     the page: zeroed when gntcore_grant_pages() allocated it,
+ *            the caller's when given to gntcore_grant_existing(); the
+ *            grant holds one reference to it, dropped (put_page()) once
+ *            the grant has ended
  * @ref:      its grant reference
  * @domid:    the peer
  * @readonly: whether the peer may only read
@@ -205,6 +215,8 @@ struct gntcore_gpage {
 
 int gntcore_grant_pages(struct gntcore_stats *st, struct gntcore_gpage **gp,
 			unsigned int count, domid_t domid, bool readonly);
+int gntcore_grant_existing(struct gntcore_stats *st, struct gntcore_gpage **gp,
+			   unsigned int count, domid_t domid, bool readonly);
 void gntcore_revoke(struct gntcore_stats *st, struct gntcore_gpage *gp);
 void gntcore_revoke_pages(struct gntcore_stats *st, struct gntcore_gpage **gp,
 			  unsigned int count);

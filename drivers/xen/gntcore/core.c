@@ -48,6 +48,9 @@ static int gntcore_stats_show(struct seq_file *m, void *unused)
 	for (i = 0; i < GNTCORE_STAT_NR; i++)
 		seq_printf(m, "%s %lld\n", gntcore_stat_names[i],
 			   (long long)atomic64_read(&st->v[i]));
+	for (i = 0; i < st->nr_extra; i++)
+		seq_printf(m, "%s %lld\n", st->extra_names[i],
+			   (long long)atomic64_read(&st->extra[i]));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(gntcore_stats);

@@ -4,8 +4,10 @@
  *
  * gntcore_grant_pages() allocates zeroed pages and gives each one a grant
  * reference of our grant table (v1 entries are written in our own memory:
- * no hypercall). From then on the caller owns the page and the grant and
- * describes them with a struct gntcore_gpage.
+ * no hypercall). gntcore_grant_existing() does the same for pages someone
+ * else allocated (a dma-buf's), taking a reference to each. From then on
+ * the caller owns the grant and describes it with a struct gntcore_gpage;
+ * the grant holds one reference to the page.
  *
  * gntcore_revoke() (gntcore_revoke_pages() for several) takes both back.
  * Ending a grant is one atomic step of the v1 protocol (see the numbered
@@ -17,9 +19,10 @@
  * with it (it may free its gntcore_gpage at once).
  *
  * Lifetimes:
- *  - A gntcore_gpage belongs to the caller from gntcore_grant_pages() to
- *    gntcore_revoke(). The page and the reference are released by the
- *    revoke, or later by the retry worker, never by the caller.
+ *  - A gntcore_gpage belongs to the caller from gntcore_grant_*() to
+ *    gntcore_revoke(). The grant's page reference (put_page()) and the
+ *    grant reference are released by the revoke, or later by the retry
+ *    worker, never by the caller.
  *  - A struct gntcore_deferred lives from a revocation that had to wait
  *    until its grant is finally ended. If it cannot be allocated, or the
  *    core is unloaded first, the page goes to the kernel's own deferral,
@@ -58,7 +61,7 @@
  * struct gntcore_deferred - a revoked page the peer still maps
  * @node:   entry in gntcore_deferred_list, or in the worker's private
  *          batch while it retries
- * @page:   the page, still granted; freed only once the grant has ended
+ * @page:   the page, still granted; its reference kept until the grant has ended
  * @ref:    its grant reference
  * @domid:  the peer, for the log
  * @since:  jiffies when the revocation was first refused
@@ -129,34 +132,18 @@ err:
 	return -ENOMEM;
 }
 
-/**
- * gntcore_grant_pages() - allocate pages and grant a peer access to them
- * @st:       counters to charge (live_grants)
- * @gp:       @count descriptors, filled in on success
- * @count:    number of pages
- * @domid:    the peer
- * @readonly: grant read-only access
- *
- * All or nothing: on failure no page is allocated and no reference is
- * taken; the descriptors' contents are then undefined. Nothing is granted
- * before every page and every reference has been obtained, so failing
- * never has to take a grant back.
- *
- * Context: process context, may sleep.
- * Return: 0, -ENOMEM, or -ENOSPC when the grant table is full.
+/*
+ * Reserve @count references and grant @domid each page of @gp. All or
+ * nothing: on failure no reference is kept and nothing was granted (a
+ * reservation is complete before the first grant is written).
  */
-int gntcore_grant_pages(struct gntcore_stats *st, struct gntcore_gpage **gp,
-			unsigned int count, domid_t domid, bool readonly)
+static int gntcore_grant_refs(struct gntcore_stats *st,
+			      struct gntcore_gpage **gp, unsigned int count,
+			      domid_t domid, bool readonly)
 {
 	unsigned int i, n, done = 0;
 	grant_ref_t head;
 	int ret;
-
-	might_sleep();
-
-	ret = gntcore_alloc_pages(gp, count);
-	if (ret)
-		return ret;
 
 	/*
 	 * The kernel reserves references in batches of at most U16_MAX; once
@@ -186,10 +173,79 @@ err_refs:
 	/* Claimed, never granted: the entries are unused, give them back. */
 	for (i = 0; i < done; i++)
 		gnttab_free_grant_reference(gp[i]->ref);
-	gntcore_free_pages(gp, count);
+	return ret;
+}
+
+/**
+ * gntcore_grant_pages() - allocate pages and grant a peer access to them
+ * @st:       counters to charge (live_grants)
+ * @gp:       @count descriptors, filled in on success
+ * @count:    number of pages
+ * @domid:    the peer
+ * @readonly: grant read-only access
+ *
+ * All or nothing: on failure no page is allocated and no reference is
+ * taken; the descriptors' contents are then undefined. Nothing is granted
+ * before every page and every reference has been obtained, so failing
+ * never has to take a grant back.
+ *
+ * Context: process context, may sleep.
+ * Return: 0, -ENOMEM, or -ENOSPC when the grant table is full.
+ */
+int gntcore_grant_pages(struct gntcore_stats *st, struct gntcore_gpage **gp,
+			unsigned int count, domid_t domid, bool readonly)
+{
+	int ret;
+
+	might_sleep();
+
+	ret = gntcore_alloc_pages(gp, count);
+	if (ret)
+		return ret;
+	ret = gntcore_grant_refs(st, gp, count, domid, readonly);
+	if (ret)
+		gntcore_free_pages(gp, count);
 	return ret;
 }
 EXPORT_SYMBOL_NS_GPL(gntcore_grant_pages, XEN_GNTCORE_NS);
+
+/**
+ * gntcore_grant_existing() - grant a peer access to pages we did not allocate
+ * @st:       counters to charge (live_grants)
+ * @gp:       @count descriptors with @page set by the caller (pages that
+ *            belong to someone else, e.g. a dma-buf's exporter); the
+ *            other fields are filled in on success
+ * @count:    number of pages
+ * @domid:    the peer
+ * @readonly: grant read-only access
+ *
+ * Each grant takes a reference to its page, so that a page the peer still
+ * maps outlives whatever its owner does with it: gntcore_revoke() drops
+ * that reference once the grant has ended, at once or after a deferral.
+ * The page's contents are not touched. All or nothing, like
+ * gntcore_grant_pages(); on failure no reference is left taken.
+ *
+ * Context: process context, may sleep.
+ * Return: 0, or -ENOSPC when the grant table is full.
+ */
+int gntcore_grant_existing(struct gntcore_stats *st, struct gntcore_gpage **gp,
+			   unsigned int count, domid_t domid, bool readonly)
+{
+	unsigned int i;
+	int ret;
+
+	might_sleep();
+
+	for (i = 0; i < count; i++)
+		get_page(gp[i]->page);
+	ret = gntcore_grant_refs(st, gp, count, domid, readonly);
+	if (ret) {
+		for (i = 0; i < count; i++)
+			put_page(gp[i]->page);
+	}
+	return ret;
+}
+EXPORT_SYMBOL_NS_GPL(gntcore_grant_existing, XEN_GNTCORE_NS);
 
 /*
  * End the grant @ref if the peer no longer uses it. On success the kernel
@@ -221,10 +277,10 @@ static void gntcore_retry_in(unsigned int ms)
 	mod_delayed_work(system_wq, &gntcore_retry_work, msecs_to_jiffies(ms));
 }
 
-/* Free a deferred page whose grant has ended, and its record. */
+/* Release a deferred page whose grant has ended, and free its record. */
 static void gntcore_deferred_reclaim(struct gntcore_deferred *d)
 {
-	__free_page(d->page);
+	put_page(d->page);
 	kfree(d);
 	gntcore_stat_inc(&gntcore_stats, GNTCORE_STAT_REVOKE_RECLAIMED);
 	gntcore_stat_dec(&gntcore_stats, GNTCORE_STAT_PENDING_REVOKE);
@@ -256,14 +312,16 @@ static void gntcore_defer(struct gntcore_gpage *gp)
 }
 
 /**
- * gntcore_revoke_pages() - end grants made by gntcore_grant_pages()
+ * gntcore_revoke_pages() - end grants made by gntcore_grant_pages() or gntcore_grant_existing()
  * @st:    counters the grants were charged to
  * @gp:    @count pages; the caller may free the descriptors as soon as
  *         this returns
  * @count: number of pages
  *
- * Frees each page and its reference at once when the peer does not map
- * it, and otherwise as soon as the peer lets go (see the file comment).
+ * Releases each page (put_page(): the grant's reference, which for a page
+ * gntcore_grant_pages() allocated is its last) and its grant reference at
+ * once when the peer does not map it, and otherwise as soon as the peer
+ * lets go (see the file comment).
  * The same as gntcore_revoke() on each page, with the per-call work done
  * once.
  *
@@ -279,7 +337,7 @@ void gntcore_revoke_pages(struct gntcore_stats *st, struct gntcore_gpage **gp,
 
 	for (i = 0; i < count; i++) {
 		if (gntcore_try_end(gp[i]->ref))
-			__free_page(gp[i]->page);
+			put_page(gp[i]->page);
 		else
 			gntcore_defer(gp[i]);
 	}
@@ -287,7 +345,7 @@ void gntcore_revoke_pages(struct gntcore_stats *st, struct gntcore_gpage **gp,
 EXPORT_SYMBOL_NS_GPL(gntcore_revoke_pages, XEN_GNTCORE_NS);
 
 /**
- * gntcore_revoke() - end a grant made by gntcore_grant_pages()
+ * gntcore_revoke() - end one grant made by gntcore_grant_*()
  * @st: counters the grant was charged to
  * @gp: the page; the caller may free @gp as soon as this returns
  *

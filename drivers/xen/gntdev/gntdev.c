@@ -23,6 +23,7 @@
  * where the VFS holds it before we take priv->lock.
  */
 #include <linux/compat.h>
+#include <linux/dma-mapping.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
@@ -185,6 +186,11 @@ static int gntdev_open(struct inode *inode, struct file *file)
 	priv = kzalloc(sizeof(*priv), GFP_KERNEL);
 	if (!priv)
 		return -ENOMEM;
+	priv->dmabuf = gntdev_dmabuf_open();
+	if (IS_ENABLED(CONFIG_DMA_SHARED_BUFFER) && !priv->dmabuf) {
+		kfree(priv);
+		return -ENOMEM;
+	}
 	mutex_init(&priv->lock);
 	mutex_init(&priv->copy_lock);
 	priv->maps = RB_ROOT;
@@ -202,6 +208,7 @@ static int gntdev_release(struct inode *inode, struct file *file)
 	/* No VMA refers to the file any more: nothing else can reach priv. */
 	rbtree_postorder_for_each_entry_safe(map, next, &priv->maps, node)
 		gntdev_put_map(map);
+	gntdev_dmabuf_release(priv->dmabuf);
 	mutex_destroy(&priv->copy_lock);
 	kvfree(priv->copy_mem);
 	kfree(priv);
@@ -428,6 +435,14 @@ static long gntdev_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return gntdev_ioctl_set_unmap_notify(priv, ptr);
 	case IOCTL_GNTDEV_GRANT_COPY:
 		return gntdev_ioctl_grant_copy(priv, ptr, false);
+	case IOCTL_GNTDEV_DMABUF_EXP_FROM_REFS:
+		return gntdev_ioctl_dmabuf_exp_from_refs(priv, ptr);
+	case IOCTL_GNTDEV_DMABUF_EXP_WAIT_RELEASED:
+		return gntdev_ioctl_dmabuf_exp_wait_released(priv, ptr);
+	case IOCTL_GNTDEV_DMABUF_IMP_TO_REFS:
+		return gntdev_ioctl_dmabuf_imp_to_refs(priv, ptr);
+	case IOCTL_GNTDEV_DMABUF_IMP_RELEASE:
+		return gntdev_ioctl_dmabuf_imp_release(priv, ptr);
 	default:
 		return -ENOIOCTLCMD;
 	}
@@ -479,6 +494,17 @@ static struct miscdevice gntdev_miscdev = {
 	.fops = &gntdev_fops,
 };
 
+/**
+ * gntdev_dma_device() - the device dma-buf imports attach with
+ *
+ * The misc device, given a 64-bit DMA mask at load time: exporters map
+ * their buffers for it, and we only read the pages back from those maps.
+ */
+struct device *gntdev_dma_device(void)
+{
+	return gntdev_miscdev.this_device;
+}
+
 static int __init gntdev_init(void)
 {
 	int err;
@@ -487,10 +513,19 @@ static int __init gntdev_init(void)
 		return -ENODEV;
 
 	gntdev_use_ptemod = !xen_feature(XENFEAT_auto_translated_physmap);
+	gntdev_dmabuf_init_stats(&gntdev_stats);
 	gntcore_stats_register(&gntdev_stats);
 	err = misc_register(&gntdev_miscdev);
 	if (err) {
 		pr_err("could not register the gntdev device: %d\n", err);
+		gntcore_stats_unregister(&gntdev_stats);
+		return err;
+	}
+	err = dma_coerce_mask_and_coherent(gntdev_miscdev.this_device,
+					   DMA_BIT_MASK(64));
+	if (err) {
+		pr_err("could not set the gntdev device's DMA mask: %d\n", err);
+		misc_deregister(&gntdev_miscdev);
 		gntcore_stats_unregister(&gntdev_stats);
 		return err;
 	}

@@ -10,6 +10,7 @@
 #include <linux/mutex.h>
 #include <linux/refcount.h>
 #include <xen/gntcore.h>
+#include <xen/gntdev.h>
 #include <xen/interface/event_channel.h>
 
 /* Lookups key maps by page index; keep offsets inside what mmap2 takes. */
@@ -27,6 +28,7 @@
  * @copy_lock:  held by the GRANT_COPY call that uses @copy_mem
  * @copy_mem:   working memory of GRANT_COPY calls of a few segments,
  *              allocated by the first such call, kept until release
+ * @dmabuf:     the file's dma-buf exports and imports (dmabuf.c)
  */
 struct gntdev_priv {
 	struct mutex lock; /* see above */
@@ -36,6 +38,7 @@ struct gntdev_priv {
 	unsigned long max_grants;
 	struct mutex copy_lock; /* see above */
 	void *copy_mem;
+	struct gntdev_dmabuf_file *dmabuf;
 };
 
 /**
@@ -102,5 +105,47 @@ long gntdev_ioctl_grant_copy(struct gntdev_priv *priv, void __user *arg,
 
 /* Per-call cap on MAP_GRANT_REF (module parameter "limit"). */
 extern unsigned int gntdev_limit;
+
+struct device *gntdev_dma_device(void);
+
+/* dma-buf (dmabuf.c), wherever the kernel has dma-buf. */
+struct gntdev_dmabuf_file;
+#if IS_ENABLED(CONFIG_DMA_SHARED_BUFFER)
+void gntdev_dmabuf_init_stats(struct gntcore_stats *st);
+struct gntdev_dmabuf_file *gntdev_dmabuf_open(void);
+void gntdev_dmabuf_release(struct gntdev_dmabuf_file *df);
+long gntdev_ioctl_dmabuf_exp_from_refs(struct gntdev_priv *priv,
+				       void __user *arg);
+long gntdev_ioctl_dmabuf_exp_wait_released(struct gntdev_priv *priv,
+					   void __user *arg);
+long gntdev_ioctl_dmabuf_imp_to_refs(struct gntdev_priv *priv,
+				     void __user *arg);
+long gntdev_ioctl_dmabuf_imp_release(struct gntdev_priv *priv,
+				     void __user *arg);
+#else
+/* As Linux without CONFIG_XEN_GNTDEV_DMABUF: the ioctls answer ENOTTY. */
+static inline void gntdev_dmabuf_init_stats(struct gntcore_stats *st)
+{
+}
+
+static inline struct gntdev_dmabuf_file *gntdev_dmabuf_open(void)
+{
+	return NULL;
+}
+
+static inline void gntdev_dmabuf_release(struct gntdev_dmabuf_file *df)
+{
+}
+
+#define gntdev_ioctl_dmabuf_exp_from_refs gntdev_ioctl_dmabuf_none
+#define gntdev_ioctl_dmabuf_exp_wait_released gntdev_ioctl_dmabuf_none
+#define gntdev_ioctl_dmabuf_imp_to_refs gntdev_ioctl_dmabuf_none
+#define gntdev_ioctl_dmabuf_imp_release gntdev_ioctl_dmabuf_none
+static inline long gntdev_ioctl_dmabuf_none(struct gntdev_priv *priv,
+					    void __user *arg)
+{
+	return -ENOIOCTLCMD;
+}
+#endif
 
 #endif /* _XEN_GNTDEV_PRIV_H */

@@ -192,9 +192,11 @@ struct ioctl_gntdev_grant_copy {
 #define UNMAP_NOTIFY_SEND_EVENT 0x2
 
 /*
- * The dma-buf ioctls (numbers 9 to 12) are part of Linux's ABI. xen-gnt
- * reserves their numbers and answers ENOTTY, as Linux does when built
- * without CONFIG_XEN_GNTDEV_DMABUF.
+ * The dma-buf ioctls (numbers 9 to 12) are part of Linux's ABI, where
+ * they exist only with CONFIG_XEN_GNTDEV_DMABUF (ENOTTY otherwise, as in
+ * Debian's kernels). xen-gnt has them wherever the kernel has dma-buf;
+ * GNTDEV_DMA_FLAG_WC and GNTDEV_DMA_FLAG_COHERENT are refused with
+ * EOPNOTSUPP there (see Documentation/userspace-api.rst).
  */
 #define GNTDEV_DMA_FLAG_WC (1 << 0)
 #define GNTDEV_DMA_FLAG_COHERENT (1 << 1)

@@ -93,7 +93,7 @@ enum { OP_OPEN, OP_CLOSE, OP_ALLOC, OP_DEALLOC, OP_DMAP, OP_DUNMAP,
 	OP_GETOFF, OP_SETMAX, OP_NOTIFY, OP_COPY, OP_MMAP, OP_MUNMAP,
 	OP_MPROT, OP_TOUCH, OP_LOOP, OP_FORK, OP_BADIOCTL, OP_DMABUF, OP_N };
 static const int op_weight[OP_N] = { 6, 3, 12, 6, 12, 6, 4, 1, 4, 6,
-				     12, 5, 3, 8, 10, 1, 2, 1 };
+				     12, 5, 3, 8, 10, 1, 2, 4 };
 
 #define RING 64
 static char ring[RING][160];
@@ -1073,18 +1073,109 @@ static void op_bad_ioctl(void)
 			  kind ? "gntdev" : "gntalloc");
 }
 
+/* dma-buf fds of our exports, and their sizes in pages (-1: free) */
+#define MAXDB 4
+static int dbuf_fd[MAXDB] = { [0 ... MAXDB - 1] = -1 };
+static uint32_t dbuf_pages[MAXDB];
+
+/*
+ * The dma-buf ioctls (9-12), valid and invalid. Invariants, where the
+ * driver has them (the in-tree gntdev as Debian builds it answers
+ * ENOTTY): GNTDEV_DMA_FLAG_WC / COHERENT are never accepted, a count of
+ * 0, over the limit or unequal to the buffer's never succeeds, a new fd
+ * is O_CLOEXEC, and a wait on a buffer we hold never reports it released.
+ */
 static void op_dmabuf(void)
 {
-	int slot = pick_fd(K_DEV), ret;
-	unsigned nr = 9 + rn(4);
+	struct ioctl_gntdev_dmabuf_exp_from_refs *e = (void *)bigbuf;
+	struct ioctl_gntdev_dmabuf_imp_to_refs *im = (void *)bigbuf;
+	struct ioctl_gntdev_dmabuf_exp_wait_released w;
+	struct ioctl_gntdev_dmabuf_imp_release rel;
+	int slot = pick_fd(K_DEV), d = rn(MAXDB), r, ret, fd;
+	uint32_t count, flags;
 
 	if (slot < 0)
 		return;
-	memset(bigbuf, 0, 256);
-	bigbuf[1] = rn(3);
-	ret = sysret(ioctl(S.fd[1][slot], _IOC(_IOC_NONE, 'G', nr, 24),
-			   rn(2) ? (void *)bigbuf : bad_ptr()));
-	note("dmabuf nr %u -> %d", nr, ret);
+	switch (rn(6)) {
+	case 0:
+	case 1: /* export: a gntalloc record's grants, or nonsense */
+		r = pick_rec(K_ALLOC);
+		flags = rn(4) ? 0 : (uint32_t)rn(5);
+		if (r >= 0 && rn(4)) {
+			count = S.rec[r].count;
+			memset(e, 0, sizeof(*e));
+			memcpy(e->refs, S.rec[r].grefs, count * sizeof(uint32_t));
+			e->domid = self_domid;
+		} else {
+			count = weird_count(65536);
+			memset(e, 0, sizeof(*e) + SMALLMAX * sizeof(uint32_t));
+			e->domid = pick_domid();
+			e->refs[0] = (uint32_t)rnd();
+		}
+		e->flags = flags;
+		e->count = count;
+		ret = sysret(ioctl(S.fd[1][slot],
+				   IOCTL_GNTDEV_DMABUF_EXP_FROM_REFS,
+				   rn(8) ? (void *)e : bad_ptr()));
+		note("dmabuf exp count %u flags %u -> %d fd %d", count, flags,
+		     ret, ret ? -1 : (int)e->fd);
+		if (ret < 0)
+			return;
+		fd = (int)e->fd;
+		if (flags)
+			violation("EXP_FROM_REFS accepted flags %u", flags);
+		if (!count || count > 65536)
+			violation("EXP_FROM_REFS accepted count %u", count);
+		if (!(fcntl(fd, F_GETFD) & FD_CLOEXEC))
+			violation("EXP_FROM_REFS fd %d without O_CLOEXEC", fd);
+		if (dbuf_fd[d] >= 0)
+			close(dbuf_fd[d]);
+		dbuf_fd[d] = fd;
+		dbuf_pages[d] = count;
+		return;
+	case 2: /* import one of them, or a bad fd, granted somewhere */
+		fd = dbuf_fd[d] >= 0 && rn(4) ? dbuf_fd[d] : (int)rn(64) - 1;
+		count = fd == dbuf_fd[d] && rn(3) ? dbuf_pages[d] :
+						     weird_count(65536);
+		memset(im, 0, sizeof(*im));
+		im->fd = (uint32_t)fd;
+		im->count = count;
+		im->domid = pick_domid();
+		ret = sysret(ioctl(S.fd[1][slot],
+				   IOCTL_GNTDEV_DMABUF_IMP_TO_REFS,
+				   rn(8) ? (void *)im : bad_ptr()));
+		note("dmabuf imp fd %d count %u -> %d", fd, count, ret);
+		if (!ret && (!count || count > 65536 ||
+			     (fd == dbuf_fd[d] && count != dbuf_pages[d])))
+			violation("IMP_TO_REFS accepted count %u", count);
+		return;
+	case 3: /* release an import (often there is none) */
+		rel.fd = dbuf_fd[d] >= 0 && rn(4) ? (uint32_t)dbuf_fd[d] :
+						     (uint32_t)rnd();
+		rel.reserved = (uint32_t)rnd();
+		ret = sysret(ioctl(S.fd[1][slot],
+				   IOCTL_GNTDEV_DMABUF_IMP_RELEASE, &rel));
+		note("dmabuf imp release fd %d -> %d", (int)rel.fd, ret);
+		return;
+	case 4: /* wait without waiting: we hold the fd */
+		w.fd = dbuf_fd[d] >= 0 && rn(4) ? (uint32_t)dbuf_fd[d] :
+						   (uint32_t)rnd();
+		w.wait_to_ms = 0;
+		ret = sysret(ioctl(S.fd[1][slot],
+				   IOCTL_GNTDEV_DMABUF_EXP_WAIT_RELEASED,
+				   rn(8) ? (void *)&w : bad_ptr()));
+		note("dmabuf wait fd %d -> %d", (int)w.fd, ret);
+		if (!ret && (int)w.fd == dbuf_fd[d])
+			violation("EXP_WAIT_RELEASED: held fd %d released",
+				  (int)w.fd);
+		return;
+	default: /* let one go */
+		if (dbuf_fd[d] >= 0)
+			close(dbuf_fd[d]);
+		dbuf_fd[d] = -1;
+		note("dmabuf close slot %d", d);
+		return;
+	}
 }
 
 static void do_op(int op);

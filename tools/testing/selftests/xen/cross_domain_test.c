@@ -12,9 +12,12 @@
  * on the side they check and SKIP otherwise.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/udmabuf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -378,6 +381,150 @@ TEST_F(peer, grant_copy_readonly_domu_grant)
 	xg_fill(want, sizeof(want), 161);
 	EXPECT_EQ(0, memcmp(want, buf, sizeof(buf)));
 	EXPECT_EQ(0, peer_cmd(&self->p, "release %d", h));
+}
+
+/* --- dma-buf (xen-gnt's; Debian's in-tree gntdev answers ENOTTY) ------- */
+
+/* SKIP unless gntdev has the dma-buf ioctls: 0, or 1 after SKIP. */
+static int dmabuf_absent(int dev)
+{
+	int fd;
+
+	return xg_dmabuf_exp(dev, 0, 0, 0, NULL, &fd) == -ENOTTY;
+}
+
+/*
+ * The domU's grants exported as a dma-buf in dom0: the export maps them,
+ * and once its fd is closed they are unmapped, so the domU can take its
+ * pages back at once (no pending revocation in dom0's counters, the
+ * domU's release succeeds, dom0 maps nothing).
+ */
+TEST_F(peer, dmabuf_domu_grants_exported_in_dom0)
+{
+	enum { N = 8 };
+	long long live0 = 0, last;
+	uint32_t grefs[N];
+	int h, fd = -1;
+
+	if (dmabuf_absent(self->dev))
+		SKIP(return, "gntdev has no dma-buf ioctls (ENOTTY)");
+	if (xg_is_ours())
+		ASSERT_EQ(0, xg_stats_sum("live_maps", &live0));
+	ASSERT_EQ(0, peer_cmd(&self->p, "alloc 0 %d 121 %d", N,
+			      GNTALLOC_FLAG_WRITABLE))
+		TH_LOG("%s", self->p.reply);
+	ASSERT_EQ(0, peer_parse_alloc(self->p.reply, &h, grefs, N));
+	ASSERT_EQ(0, xg_dmabuf_exp(self->dev, self->peer, 0, N, grefs, &fd));
+	if (xg_is_ours()) {
+		ASSERT_EQ(0, xg_stats_sum("live_maps", &last));
+		EXPECT_EQ(live0 + N, last);
+	}
+	EXPECT_EQ(-ETIMEDOUT, xg_dmabuf_wait(self->dev, fd, 0));
+	EXPECT_EQ(0, close(fd));
+	if (xg_is_ours()) {
+		EXPECT_EQ(0, xg_stats_wait_le("live_maps", live0, 10000, &last))
+			TH_LOG("live_maps %lld, was %lld", last, live0);
+		EXPECT_EQ(0, xg_stats_wait_le("live_dmabuf_", 0, 10000, &last));
+	}
+	/* Unmapped in dom0: the domU's pages come back without waiting. */
+	EXPECT_EQ(0, peer_cmd(&self->p, "release %d", h));
+}
+
+/*
+ * A dma-buf of dom0 imported and granted to the domU, which maps the
+ * grants: data both ways. Released while the domU still maps them, the
+ * grants wait in dom0's deferred revocation, holding their pages, until
+ * the domU lets go.
+ */
+static void dmabuf_to_domu(struct __test_metadata *_metadata,
+			   FIXTURE_DATA(peer) *self, int fd, uint8_t *buf,
+			   unsigned int n, int seed)
+{
+	long long pend0 = 0, last;
+	bool ours = xg_is_ours();
+	uint32_t refs[16];
+	int imp, h;
+
+	ASSERT_LE(n, 16);
+	if (ours)
+		ASSERT_EQ(0, xg_stats_sum("pending_", &pend0));
+	imp = xg_open(XG_GNTDEV);
+	ASSERT_LE(0, imp);
+	xg_fill(buf, n * PG, seed);
+	ASSERT_EQ(0, xg_dmabuf_imp(imp, fd, self->peer, n, refs));
+	ASSERT_EQ(0, peer_map(&self->p, seed, 1, refs, (int)n, &h))
+		TH_LOG("%s", self->p.reply);
+	EXPECT_EQ(0, peer_cmd(&self->p, "fill %d %d", h, seed + 1));
+	EXPECT_EQ(-1, xg_check(buf, n * PG, seed + 1));
+
+	/* Released under the domU's mapping: deferred, the data intact. */
+	EXPECT_EQ(0, xg_dmabuf_imp_release(imp, fd));
+	close(imp);
+	if (ours) {
+		ASSERT_EQ(0, xg_stats_sum("pending_", &last));
+		EXPECT_EQ(pend0 + n, last);
+	}
+	EXPECT_EQ(0, peer_cmd(&self->p, "check %d %d", h, seed + 1))
+		TH_LOG("%s", self->p.reply);
+	EXPECT_EQ(0, peer_cmd(&self->p, "release %d", h));
+	if (ours)
+		EXPECT_EQ(0, xg_stats_wait_le("pending_", pend0, 10000, &last))
+			TH_LOG("pending_* %lld, was %lld", last, pend0);
+}
+
+/* The buffer: dom0's own gntalloc pages, exported by gntdev. */
+TEST_F(peer, dmabuf_dom0_export_granted_to_domu)
+{
+	enum { N = 4 };
+	long long live0 = 0, last;
+	struct xg_selfgrant sg;
+	int rc, fd = -1;
+
+	if (dmabuf_absent(self->dev))
+		SKIP(return, "gntdev has no dma-buf ioctls (ENOTTY)");
+	if (xg_is_ours())
+		ASSERT_EQ(0, xg_stats_sum("live_", &live0));
+	rc = xg_selfgrant_open(&sg, N);
+	ASSERT_EQ(0, rc) TH_LOG("%s: %s", sg.step, strerror(-rc));
+	ASSERT_EQ(0, xg_dmabuf_exp(sg.dev, sg.domid, 0, N, sg.grefs, &fd));
+	dmabuf_to_domu(_metadata, self, fd, sg.apage, N, 131);
+	close(fd);
+	xg_selfgrant_close(&sg);
+	if (xg_is_ours())
+		EXPECT_EQ(0, xg_stats_wait_le("live_", live0, 10000, &last))
+			TH_LOG("live_* %lld, was %lld", last, live0);
+}
+
+/* The buffer: udmabuf, an exporter that is not ours. */
+TEST_F(peer, dmabuf_udmabuf_granted_to_domu)
+{
+	enum { N = 4 };
+	struct udmabuf_create create;
+	int u, memfd, fd;
+	uint8_t *buf;
+
+	if (dmabuf_absent(self->dev))
+		SKIP(return, "gntdev has no dma-buf ioctls (ENOTTY)");
+	u = open("/dev/udmabuf", O_RDWR | O_CLOEXEC);
+	if (u < 0)
+		SKIP(return, "/dev/udmabuf: %s", strerror(errno));
+	memfd = memfd_create("cross_domain_test", MFD_ALLOW_SEALING);
+	ASSERT_LE(0, memfd);
+	ASSERT_EQ(0, ftruncate(memfd, N * PG));
+	ASSERT_EQ(0, fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK));
+	buf = mmap(NULL, N * PG, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
+	ASSERT_NE(MAP_FAILED, buf);
+	memset(&create, 0, sizeof(create));
+	create.memfd = memfd;
+	create.flags = UDMABUF_FLAGS_CLOEXEC;
+	create.size = N * PG;
+	fd = ioctl(u, UDMABUF_CREATE, &create);
+	ASSERT_LE(0, fd) TH_LOG("UDMABUF_CREATE: %s", strerror(errno));
+	dmabuf_to_domu(_metadata, self, fd, buf, N, 151);
+	close(fd);
+	munmap(buf, N * PG);
+	close(memfd);
+	close(u);
 }
 
 TEST_HARNESS_MAIN

@@ -485,4 +485,73 @@ TEST_F(race, alloc_copyout_succeeds_racing_dealloc)
 	alloc_racing_dealloc(_metadata, self, false);
 }
 
+/* --- gntdev DMABUF_EXP_FROM_REFS (CVE-2025-38595) ------------------------ */
+
+/*
+ * The fd number EXP_FROM_REFS will return is the lowest free one, easy
+ * to guess. Linux once installed the fd and then went on writing to the
+ * buffer's state, which a close() of that number in between had freed.
+ * xen-gnt copies the number out while the fd is only reserved and
+ * installs it last: during the stalled copy-out the number is not open
+ * (the racer's close fails with EBADF), and if the copy fails nothing is
+ * installed at all.
+ */
+static int racer_close_next_fd(struct stall *st)
+{
+	int *fd = st->ctx;
+
+	return close(*fd) ? -errno : 0;
+}
+
+static void dmabuf_racing_close(struct __test_metadata *_metadata,
+				FIXTURE_DATA(race) *self, bool fail)
+{
+	struct ioctl_gntdev_dmabuf_exp_from_refs *op;
+	int next;
+	long ret;
+
+	if (!self->stats)
+		SKIP(return, "xen-gnt's order; Linux's in-tree gntdev (without dma-buf in Debian) is not ours");
+	self->fd = xg_open(XG_GNTDEV);
+	ASSERT_LE(0, self->fd);
+	op = (void *)(self->st.page + PG - sizeof(*op));
+	op->flags = 0;
+	op->count = 1;
+	op->domid = self->sg.domid;
+	op->refs[0] = self->sg.grefs[0];
+	op->fd = ~0u;
+	next = dup(0);
+	ASSERT_LE(0, next);
+	close(next);
+	ASSERT_EQ(0, stall_arm(&self->st, racer_close_next_fd, &next, fail));
+
+	ret = xg_ioctl(self->fd, IOCTL_GNTDEV_DMABUF_EXP_FROM_REFS, op);
+	stall_close(&self->st);
+	if (ret == -ENOTTY)
+		SKIP(return, "gntdev without dma-buf (ENOTTY)");
+	ASSERT_EQ(1, self->st.faults) TH_LOG("the copy-out never stalled");
+	EXPECT_TRUE(self->st.racer_done) TH_LOG("the racer waited for the ioctl");
+	EXPECT_EQ(-EBADF, self->st.racer_ret)
+		TH_LOG("the new fd was open before its number was copied out");
+	if (fail) {
+		EXPECT_EQ(-EFAULT, ret);
+		EXPECT_EQ(-1, fcntl(next, F_GETFD)) TH_LOG("an fd was left installed");
+	} else {
+		EXPECT_EQ(0, ret);
+		EXPECT_NE(-1, fcntl(next, F_GETFD));
+		close(next);
+	}
+	check_clean(_metadata, self);
+}
+
+TEST_F(race, dmabuf_exp_copyout_fails_racing_close_improved)
+{
+	dmabuf_racing_close(_metadata, self, true);
+}
+
+TEST_F(race, dmabuf_exp_copyout_succeeds_racing_close_improved)
+{
+	dmabuf_racing_close(_metadata, self, false);
+}
+
 TEST_HARNESS_MAIN

@@ -365,6 +365,66 @@ int xg_gntdev_copy(int fd, struct gntdev_grant_copy_segment *segs,
 	return xg_ioctl(fd, IOCTL_GNTDEV_GRANT_COPY, &op);
 }
 
+int xg_dmabuf_exp(int dev, domid_t domid, uint32_t flags, uint32_t count,
+		  const uint32_t *refs, int *fd)
+{
+	struct ioctl_gntdev_dmabuf_exp_from_refs *op;
+	size_t n = count && count <= 65536 ? count : 1;
+	long rc;
+
+	op = calloc(1, sizeof(*op) + (n - 1) * sizeof(op->refs[0]));
+	if (!op)
+		return -ENOMEM;
+	op->flags = flags;
+	op->count = count;
+	op->domid = domid;
+	op->fd = ~0u;
+	if (refs)
+		memcpy(op->refs, refs, n * sizeof(op->refs[0]));
+	rc = xg_ioctl(dev, IOCTL_GNTDEV_DMABUF_EXP_FROM_REFS, op);
+	if (!rc)
+		*fd = (int)op->fd;
+	free(op);
+	return (int)rc;
+}
+
+int xg_dmabuf_imp(int dev, int fd, domid_t domid, uint32_t count,
+		  uint32_t *refs)
+{
+	struct ioctl_gntdev_dmabuf_imp_to_refs *op;
+	size_t n = count && count <= 65536 ? count : 1;
+	long rc;
+
+	op = calloc(1, sizeof(*op) + (n - 1) * sizeof(op->refs[0]));
+	if (!op)
+		return -ENOMEM;
+	op->fd = (uint32_t)fd;
+	op->count = count;
+	op->domid = domid;
+	rc = xg_ioctl(dev, IOCTL_GNTDEV_DMABUF_IMP_TO_REFS, op);
+	if (!rc && refs)
+		memcpy(refs, op->refs, n * sizeof(op->refs[0]));
+	free(op);
+	return (int)rc;
+}
+
+int xg_dmabuf_imp_release(int dev, int fd)
+{
+	struct ioctl_gntdev_dmabuf_imp_release op = { .fd = (uint32_t)fd };
+
+	return (int)xg_ioctl(dev, IOCTL_GNTDEV_DMABUF_IMP_RELEASE, &op);
+}
+
+int xg_dmabuf_wait(int dev, int fd, uint32_t ms)
+{
+	struct ioctl_gntdev_dmabuf_exp_wait_released op = {
+		.fd = (uint32_t)fd,
+		.wait_to_ms = ms,
+	};
+
+	return (int)xg_ioctl(dev, IOCTL_GNTDEV_DMABUF_EXP_WAIT_RELEASED, &op);
+}
+
 /* Not a GNTST_* value: a status left as it was shows. */
 #define XG_SEG_STATUS_UNSET 0x7777
 

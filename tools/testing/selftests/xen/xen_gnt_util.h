@@ -93,6 +93,21 @@ int xg_gntdev_copy(int fd, struct gntdev_grant_copy_segment *segs,
 		   unsigned int count);
 
 /*
+ * The dma-buf ioctls: 0 or -errno. xg_dmabuf_exp() exports @count grants
+ * of @domid with @flags into a new dma-buf, *@fd; @refs may be NULL for
+ * a call meant to fail before reading them. xg_dmabuf_imp() grants the
+ * @count pages of dma-buf @fd to @domid, their references into @refs
+ * (may be NULL). xg_dmabuf_wait() waits up to @ms for export @fd to be
+ * released.
+ */
+int xg_dmabuf_exp(int dev, domid_t domid, uint32_t flags, uint32_t count,
+		  const uint32_t *refs, int *fd);
+int xg_dmabuf_imp(int dev, int fd, domid_t domid, uint32_t count,
+		  uint32_t *refs);
+int xg_dmabuf_imp_release(int dev, int fd);
+int xg_dmabuf_wait(int dev, int fd, uint32_t ms);
+
+/*
  * Fill one GRANT_COPY segment: @len bytes from grant @ref of @domid at
  * @off to local @dst, or (xg_seg_to_gref) from local @src to that grant.
  * The status is preset to a value the driver must overwrite.

@@ -14,7 +14,7 @@ pkgs=(
 	linux-headers-amd64 linux-headers-6.12-amd64
 	# uapi test headers, 32-bit test binaries, xenstore client library;
 	# kselftest harness and checkpatch come from the kernel source
-	linux-libc-dev gcc-multilib libxen-dev linux-source-6.12 xz-utils
+	linux-libc-dev gcc-i686-linux-gnu libc6-dev-i386-cross libxen-dev linux-source-6.12 xz-utils
 	# make check-debug: a kernel built from that source
 	flex bison bc libelf-dev libssl-dev
 	# make bench: the plot and the report

@@ -39,7 +39,6 @@
 #include <xen/events.h>
 #include <xen/features.h>
 #include <xen/grant_table.h>
-#include <asm/xen/page.h>
 
 #include <xen/gntdev.h>
 #include "gntdev.h"

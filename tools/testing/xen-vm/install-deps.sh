@@ -18,7 +18,7 @@ pkgs=(
 	# initramfs images: busybox, cpio, module tools and decompressors
 	busybox-static cpio kmod zstd xz-utils gzip
 	# the vchan check helper (static) and the selftests' build
-	gcc libc6-dev make libxen-dev gcc-multilib linux-source-6.12
+	gcc libc6-dev make libxen-dev gcc-i686-linux-gnu libc6-dev-i386-cross linux-source-6.12
 	# GNU coreutils timeout/tail --pid, setsid and losetup (util-linux),
 	# strace for debugging in dom0
 	coreutils util-linux procps strace

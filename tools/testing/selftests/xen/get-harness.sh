@@ -8,7 +8,10 @@
 # makes sure the other build dependencies of these selftests are present:
 #   linux-source-6.12  the harness headers (in its tarball)
 #   libxen-dev         xenstore.h and libxenstore, for the 64-bit programs
-#   gcc-multilib       -m32 -static builds (compat_test_32, abi-check -m32)
+#   gcc-i686-linux-gnu, libc6-dev-i386-cross
+#                      32-bit x86 static builds (compat_test_32, abi-check's
+#                      32-bit half); gcc-multilib is not used because Debian
+#                      12 cannot install it beside any cross compiler
 # Missing packages are installed with apt-get (as root, or through sudo).
 # A fresh CI machine has none of them.
 #
@@ -22,8 +25,9 @@ tarball=${LINUX_SOURCE_TARBALL:-/usr/src/linux-source-6.12.tar.xz}
 need=
 [ -f "$tarball" ] || need="$need linux-source-6.12"
 [ -f /usr/include/xenstore.h ] || need="$need libxen-dev"
-# libc.a for i386 comes with gcc-multilib (through libc6-dev-i386).
-[ -f /usr/lib32/libc.a ] || need="$need gcc-multilib"
+command -v "${CC32:-i686-linux-gnu-gcc}" >/dev/null 2>&1 ||
+	need="$need gcc-i686-linux-gnu"
+[ -f /usr/i686-linux-gnu/lib/libc.a ] || need="$need libc6-dev-i386-cross"
 
 if [ -n "$need" ]; then
 	if [ "$(id -u)" = 0 ]; then

@@ -3,6 +3,18 @@
 # xen-gnt: out-of-tree Xen grant devices. "make help" lists the targets.
 
 KVER ?= $(shell uname -r)
+# An arm64 release (…-arm64) on a host that is not arm64: a cross-build
+# against Debian's arm64 headers, fetched (never installed) into
+# .cache/arm64/$(KVER) by tools/arm64/fetch.sh on first use.  On an arm64
+# host the installed headers are used as for any native build.
+ifneq ($(filter %-arm64,$(KVER)),)
+ifneq ($(shell uname -m),aarch64)
+ARM64_CROSS := 1
+KDIR ?= $(CURDIR)/.cache/arm64/$(KVER)/usr/src/linux-headers-$(KVER)
+CROSS_COMPILE ?= aarch64-linux-gnu-
+KBUILD_ARGS := ARCH=arm64 CROSS_COMPILE=$(CROSS_COMPILE)
+endif
+endif
 KDIR ?= /lib/modules/$(KVER)/build
 VERSION := $(shell cat VERSION)
 TOP := $(CURDIR)
@@ -11,26 +23,39 @@ MODULES_LIST := xen-gntcore xen-gntdev xen-gntalloc
 # Files that make up the kernel build (what DKMS and stage copy).
 SRC_FILES := Kbuild VERSION $(shell find compat drivers include -type f \( -name '*.[ch]' -o -name 'Kbuild*' \) 2>/dev/null)
 
-.PHONY: all modules clean stage install uninstall dkms-install dkms-uninstall \
+.PHONY: all kdir modules clean stage install uninstall dkms-install dkms-uninstall \
 	check check-intree demo bench style sparse abi-check help selftests
 
 all: modules
 
-modules:
-	$(MAKE) -C $(KDIR) M=$(TOP) modules
+# The arm64 headers, fetched when a cross-build needs them.
+kdir:
+ifdef ARM64_CROSS
+	@test -f $(KDIR)/Makefile || tools/arm64/fetch.sh $(KVER) >/dev/null
+endif
 
+modules: kdir
+	$(MAKE) -C $(KDIR) M=$(TOP) $(KBUILD_ARGS) modules
+
+# What a build leaves in the tree; not kbuild's "clean", whose find walks
+# every directory under M= (and so .cache's kernel trees).
+CLEAN_FIND := \( -name '*.[oas]' -o -name '*.ko' -o -name '*.mod' -o -name '*.mod.c' \
+	-o -name '.*.cmd' -o -name '*.dwo' -o -name '*.o.d' -o -name '.*.d' \
+	-o -name modules.order -o -name Module.symvers \)
 clean:
-	$(MAKE) -C $(KDIR) M=$(TOP) clean 2>/dev/null || true
+	find $(TOP) \( -path $(TOP)/.cache -o -path $(TOP)/.git -o -path $(OUT) \) -prune \
+		-o $(CLEAN_FIND) -type f -print | xargs -r rm -f
+	rm -rf $(TOP)/.tmp_versions
 	rm -rf $(OUT)
 	$(MAKE) -C tools/testing/selftests/xen clean 2>/dev/null || true
 
 # Build for $(KVER) in a private copy of the sources, so that several
 # kernels can be built side by side; leaves the modules in
 # out/$(KVER)/modules/.
-stage:
+stage: kdir
 	@rm -rf $(OUT)/$(KVER)/build && mkdir -p $(OUT)/$(KVER)/build $(OUT)/$(KVER)/modules
 	@tar -cf - $(SRC_FILES) | tar -xf - -C $(OUT)/$(KVER)/build
-	$(MAKE) -C $(KDIR) M=$(OUT)/$(KVER)/build $(if $(W),W=$(W)) $(if $(C),C=$(C)) modules
+	$(MAKE) -C $(KDIR) M=$(OUT)/$(KVER)/build $(KBUILD_ARGS) $(if $(W),W=$(W)) $(if $(C),C=$(C)) modules
 	@cp $(addprefix $(OUT)/$(KVER)/build/,$(addsuffix .ko,$(MODULES_LIST))) $(OUT)/$(KVER)/modules/
 
 install: modules
@@ -74,15 +99,20 @@ include Documentation/docs.mk
 style:
 	@tools/style.sh
 
-# sparse (C=2) and W=1 builds for every installed kernel line.
+# sparse (C=2) and W=1 builds for every installed kernel line and, on an
+# amd64 host, each line's arm64 twin (cross-built, headers fetched).
 sparse:
 	@for k in $$(ls /lib/modules); do [ -d /lib/modules/$$k/build ] || continue; \
-		echo "== $$k"; $(MAKE) -s stage KVER=$$k W=1 C=2 || exit 1; done
+		echo "== $$k"; $(MAKE) -s stage KVER=$$k W=1 C=2 || exit 1; \
+		case $$k in *-amd64) a=$${k%-amd64}-arm64; \
+			echo "== $$a"; $(MAKE) -s stage KVER=$$a W=1 C=2 || exit 1;; esac; \
+	done
 
 help:
 	@echo "xen-gnt $(VERSION) targets:"
 	@echo "  make [KVER=release]    build the three modules for a kernel (default: running)"
 	@echo "  make stage KVER=...    build into out/KVER/modules (several kernels side by side)"
+	@echo "                         (KVER=…-arm64 on amd64: cross-built, headers into .cache/arm64)"
 	@echo "  make install           install into /lib/modules/KVER/updates and run depmod"
 	@echo "  make dkms-install      register with DKMS and build/install (KVER=all: every kernel)"
 	@echo "  make dkms-uninstall    remove from DKMS: the in-tree modules are used again"

@@ -1,0 +1,121 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# fetch.sh [--root] REL...: Debian's arm64 kernel headers for each release
+# REL (6.1.0-NN-arm64, 6.12.NN+deb12-arm64), unpacked into
+# .cache/arm64/REL/ of the project's tree for a cross-build on an amd64 host
+# (the Makefile calls this when KVER names an arm64 release that is not
+# there yet).  Prints each tree's KDIR.
+#
+# Nothing is installed: the packages are fetched with "apt-get download"
+# and unpacked with "dpkg -x".  Installing linux-headers-*-arm64:arm64
+# would make apt remove the host's gcc-12, which the arm64 headers depend
+# on.  What is unpacked, from the versions the arm64 headers depend on:
+#   linux-headers-REL:arm64       .config, Module.symvers, generated headers
+#   linux-headers-*-common (all)  the kernel's Makefile and include/
+#   linux-kbuild-*:amd64          fixdep, modpost and the other host tools,
+#                                 built for the machine that runs them (the
+#                                 package is Multi-Arch: foreign; its arm64
+#                                 copy holds arm64 binaries)
+# Absolute links and the absolute include of the -common Makefile are made
+# relative, so the tree works where it lies.
+#
+# arm64 is added to dpkg's foreign architectures (and the package lists
+# fetched again) when apt does not know the arm64 headers yet: that needs
+# root once, and lets apt download arm64 packages; it installs nothing.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cache=${XEN_GNT_ARM64_CACHE:-$top/.cache/arm64}
+debs=$cache/debs
+
+die() { echo "fetch.sh: $*" >&2; exit 1; }
+
+# apt_known PKG: apt has a candidate for PKG.
+apt_known() {
+	apt-cache show --no-all-versions "$1" >/dev/null 2>&1
+}
+
+# ensure_arm64_lists PKG: make apt know arm64 packages (PKG is one).
+ensure_arm64_lists() {
+	apt_known "$1" && return 0
+	[ "$(id -u)" = 0 ] || die "apt does not know $1; as root: dpkg --add-architecture arm64 && apt-get update"
+	dpkg --print-foreign-architectures | grep -qx arm64 || dpkg --add-architecture arm64
+	apt-get update -q >/dev/null
+	apt_known "$1" || die "$1: no such package in the configured archives"
+}
+
+# field PKG NAME: a control field of PKG's candidate version.
+field() {
+	apt-cache show --no-all-versions "$1" | sed -n "s/^$2: //p" | head -n1
+}
+
+# dep_name PKG PREFIX: the name of PKG's dependency that starts with PREFIX.
+dep_name() {
+	field "$1" Depends | tr ',|' '\n\n' | sed 's/^ *//; s/ .*//' |
+		grep "^$2" | head -n1
+}
+
+# download PKG=VERSION: the .deb into $debs (once); prints its path.
+download() {
+	local name=${1%%=*} ver=${1#*=} f
+	name=${name%%:*}
+	f=$(ls "$debs/${name}_${ver//:/%3a}_"*.deb 2>/dev/null | head -n1 || true)
+	if [ -z "$f" ]; then
+		(cd "$debs" && apt-get download -q "$1" 2>&1 |
+			grep -v -e 'unsandboxed as root' -e '^Get:' -e '^Fetched' >&2 || true)
+		f=$(ls "$debs/${name}_${ver//:/%3a}_"*.deb 2>/dev/null | head -n1 || true)
+		[ -n "$f" ] || die "apt-get download $1 failed"
+	fi
+	echo "$f"
+}
+
+# relink ROOT: every absolute symbolic link under ROOT made relative, to
+# the same path inside ROOT.
+relink() {
+	local root=$1 l t rel
+	find "$root" -type l | while read -r l; do
+		t=$(readlink "$l")
+		case $t in /*) ;; *) continue ;; esac
+		rel=$(realpath -m --relative-to="$(dirname "$l")" "$root$t")
+		ln -sfn "$rel" "$l"
+	done
+}
+
+# fetch REL: the headers tree of REL under $cache/REL.
+fetch() {
+	local rel=$1 hdr ver common kbuild root tmp kdir mk
+	case $rel in *-arm64) ;; *) die "$rel: not an arm64 release (…-arm64)" ;; esac
+	root=$cache/$rel
+	kdir=$root/usr/src/linux-headers-$rel
+	if [ -f "$root/.complete" ]; then
+		echo "$kdir"
+		return
+	fi
+	hdr=linux-headers-$rel:arm64
+	ensure_arm64_lists "$hdr"
+	ver=$(field "$hdr" Version)
+	common=$(dep_name "$hdr" "linux-headers-")
+	kbuild=$(dep_name "$hdr" "linux-kbuild-")
+	[ -n "$common" ] && [ -n "$kbuild" ] || die "$hdr: cannot tell its -common and kbuild packages"
+	mkdir -p "$debs"
+	tmp=$root.tmp
+	rm -rf "$tmp" && mkdir -p "$tmp"
+	local p
+	for p in "$hdr=$ver" "$common=$ver" "$kbuild:amd64=$ver"; do
+		dpkg -x "$(download "$p")" "$tmp"
+	done
+	relink "$tmp"
+	mk=$tmp/usr/src/linux-headers-$rel/Makefile
+	# "include /usr/src/linux-headers-X-common/Makefile": the -common tree
+	# beside this one, wherever the cache lies.
+	sed -i 's|^include /usr/src/\(linux-headers-[^/]*\)/Makefile$|include $(realpath $(dir $(lastword $(MAKEFILE_LIST)))../\1/Makefile)|' "$mk"
+	grep -q '^include /' "$mk" && die "$mk: an absolute include is left"
+	touch "$tmp/.complete"
+	rm -rf "$root" && mv "$tmp" "$root"
+	echo "$kdir"
+}
+
+[ $# -gt 0 ] || die "usage: fetch.sh REL... (e.g. 6.1.0-57-arm64 6.12.117+deb12-arm64)"
+for r in "$@"; do
+	fetch "$r"
+done

@@ -12,9 +12,9 @@
  * that succeeded are unmapped again before gntcore_fmap_map() returns, so
  * a caller never sees a half-mapped batch and no handle is lost.
  *
- * Unmapping goes through gnttab_unmap_refs_async(): the hypercall is made
- * at once unless somebody else still holds a placeholder page (an I/O in
- * flight), in which case the kernel retries later. The caller never waits
+ * Unmapping makes the hypercall at once unless somebody else still holds
+ * a placeholder page (an I/O in flight); the run is then retried later,
+ * with a growing delay, from the core's workqueue. The caller never waits
  * for that. On PV, the mappings of user page table entries are not part of
  * that wait: they are unmapped at once, whoever holds the page (the holder
  * reaches it through its kernel mapping only), because the caller is
@@ -34,6 +34,7 @@
  * twice. Callers serialise map against map themselves.
  */
 #include <linux/debugfs.h>
+#include <linux/delay.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/slab.h>
@@ -49,11 +50,23 @@ static void gntcore_fmap_unmap_work(struct work_struct *work);
 /* Status given to ops before a hypercall: Xen writes GNTST_* (<= 0). */
 #define GNTCORE_ST_UNSEEN 1
 
+/*
+ * One run of pages being unmapped: @count pages from @first, whose unmap
+ * operations still to be made are @ops. @dwork retries while a page is
+ * held elsewhere; @tries counts the retries, for the back-off.
+ */
 struct gntcore_unmap_req {
-	struct gntab_unmap_queue_data q;
+	struct delayed_work dwork;
 	struct gntcore_fmap *fm;
+	struct gnttab_unmap_grant_ref *ops;
 	unsigned int first;
+	unsigned int count;
+	unsigned int tries;
 };
+
+/* Back-off of a run whose pages are held: 5 ms more per retry, to 1 s. */
+#define GNTCORE_BUSY_STEP_MS 5
+#define GNTCORE_BUSY_MAX_MS 1000
 
 /*
  * Placeholder pages kept for the next map. Each page taken from the
@@ -245,6 +258,23 @@ void gntcore_fmap_get(struct gntcore_fmap *fm)
 }
 EXPORT_SYMBOL_NS_GPL(gntcore_fmap_get, XEN_GNTCORE_NS);
 
+/*
+ * Test hook, for unload_handoff_test: root writes N to debugfs
+ * xen-gnt/core/work_put_delay_ms, and a work item that drops a map's last
+ * reference then sleeps N ms before returning, with the owner module
+ * already released: an unload of the modules has all that time to race
+ * with the rest of the work item. 0, the default, delays nothing.
+ */
+static unsigned int gntcore_work_put_delay_ms;
+
+static void gntcore_work_put_delay(void)
+{
+	unsigned int ms = READ_ONCE(gntcore_work_put_delay_ms);
+
+	if (ms && current_work())
+		msleep(ms);
+}
+
 /**
  * gntcore_fmap_put() - drop a reference; the last one frees the map
  * @fm: the map
@@ -268,6 +298,7 @@ void gntcore_fmap_put(struct gntcore_fmap *fm)
 		fm->release(fm);
 	gntcore_fmap_free(fm);
 	module_put(owner);
+	gntcore_work_put_delay();
 }
 EXPORT_SYMBOL_NS_GPL(gntcore_fmap_put, XEN_GNTCORE_NS);
 
@@ -517,52 +548,76 @@ out:
 }
 EXPORT_SYMBOL_NS_GPL(gntcore_fmap_kmap, XEN_GNTCORE_NS);
 
-static void gntcore_unmap_done(int result, struct gntab_unmap_queue_data *q)
+static void gntcore_unmap_done(int result, struct gntcore_unmap_req *req)
 {
-	struct gntcore_unmap_req *req =
-		container_of(q, struct gntcore_unmap_req, q);
 	struct gntcore_fmap *fm = req->fm;
 	struct gntcore_stats *st = fm->stats;
-	unsigned int i, bad = 0;
+	unsigned int i, bad = 0, n = req->count;
 
 	/* Step 3 of unmap: UNMAPPING -> NONE (or DEAD). */
-	for (i = req->first; i < req->first + q->count; i++)
+	for (i = req->first; i < req->first + n; i++)
 		bad += gntcore_page_unmapped(fm, i);
 	gntcore_stat_inc(st, GNTCORE_STAT_HYPERCALLS);
-	gntcore_stat_add(st, GNTCORE_STAT_LIVE_MAPS, -(s64)q->count);
+	gntcore_stat_add(st, GNTCORE_STAT_LIVE_MAPS, -(s64)n);
 	if (bad) {
 		gntcore_stat_add(st, GNTCORE_STAT_UNMAP_ERRORS, bad);
 		pr_err_ratelimited("unmap failed (%d): leaking %u page(s)\n",
 				   result, bad);
 	}
-	atomic_sub(q->count, &fm->live);
+	atomic_sub(n, &fm->live);
 	kfree(req);
 	gntcore_fmap_put(fm);
 }
 
 /*
- * Hands a run of UNMAPPING pages to gnttab_unmap_refs_async() with @req:
- * what is left to unmap of them (@user: their user mappings too, else
- * only the kernel mappings, or nothing but the p2m entries), the p2m
- * entries, then the completion.
+ * Makes the run's unmap operations once no page of it is held elsewhere
+ * (page count above the placeholder's own 1: an I/O in flight), else
+ * tries again later from the core's workqueue.
+ */
+static void gntcore_unmap_try(struct gntcore_unmap_req *req)
+{
+	struct page **pages = req->fm->pages + req->first;
+	unsigned int i, ms;
+
+	for (i = 0; i < req->count; i++) {
+		if (page_count(pages[i]) > 1) {
+			ms = min(GNTCORE_BUSY_STEP_MS * ++req->tries,
+				 GNTCORE_BUSY_MAX_MS);
+			queue_delayed_work(gntcore_wq, &req->dwork,
+					   msecs_to_jiffies(ms));
+			return;
+		}
+	}
+	gntcore_unmap_done(gnttab_unmap_refs(req->ops, NULL, pages, req->count),
+			   req);
+}
+
+static void gntcore_unmap_retry(struct work_struct *work)
+{
+	gntcore_unmap_try(container_of(to_delayed_work(work),
+				       struct gntcore_unmap_req, dwork));
+}
+
+/*
+ * Unmaps a run of UNMAPPING pages with @req: what is left to unmap of
+ * them (@user: their user mappings too, else only the kernel mappings,
+ * or nothing but the p2m entries) and the p2m entries, at once or, while
+ * a page is held, later; then completes the run.
  */
 static void gntcore_fmap_queue_run(struct gntcore_fmap *fm,
 				   struct gntcore_unmap_req *req,
 				   unsigned int first, unsigned int n,
 				   bool user)
 {
+	INIT_DELAYED_WORK(&req->dwork, gntcore_unmap_retry);
 	req->fm = fm;
 	req->first = first;
-	req->q.pages = fm->pages + first;
-	req->q.unmap_ops = user ? fm->unmap_ops + first :
-				  fm->kunmap_ops + first;
-	req->q.kunmap_ops = NULL;
-	req->q.count = n;
-	req->q.done = gntcore_unmap_done;
-	req->q.data = req;
+	req->count = n;
+	req->tries = 0;
+	req->ops = user ? fm->unmap_ops + first : fm->kunmap_ops + first;
 	gntcore_fmap_get(fm);
 	gntcore_stat_inc(fm->stats, GNTCORE_STAT_BATCHES);
-	gnttab_unmap_refs_async(&req->q);
+	gntcore_unmap_try(req);
 }
 
 /*
@@ -592,13 +647,15 @@ DEFINE_DEBUGFS_ATTRIBUTE(gntcore_fail_unmap_fops, gntcore_fail_unmap_get,
 			 gntcore_fail_unmap_set, "%llu\n");
 
 /**
- * gntcore_map_debugfs() - add the map code's fault-injection knob
+ * gntcore_map_debugfs() - add the map code's test knobs
  * @dir: the core's debugfs directory (removed with it at unload)
  */
 void gntcore_map_debugfs(struct dentry *dir)
 {
 	debugfs_create_file_unsafe("fail_unmap_alloc", 0600, dir, NULL,
 				   &gntcore_fail_unmap_fops);
+	debugfs_create_u32("work_put_delay_ms", 0600, dir,
+			   &gntcore_work_put_delay_ms);
 }
 
 /* A request for an unmap run, without waiting; NULL if there is none. */
@@ -701,7 +758,7 @@ static void gntcore_fmap_unmap_run(struct gntcore_fmap *fm, unsigned int first,
 		atomic_set(&fm->state[i], GNTCORE_PAGE_UNMAP_LATER);
 	gntcore_stat_add(fm->stats, GNTCORE_STAT_UNMAP_LATER, n);
 	gntcore_fmap_get(fm);
-	if (!schedule_work(&fm->unmap_work))
+	if (!queue_work(gntcore_wq, &fm->unmap_work))
 		gntcore_fmap_put(fm);
 }
 

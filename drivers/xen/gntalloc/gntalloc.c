@@ -420,7 +420,7 @@ static long gntalloc_ioctl_alloc(struct gntalloc_file *gf,
 	op.index = (u64)first << PAGE_SHIFT;
 	ret = -EFAULT;
 	if (copy_to_user(&uarg->index, &op.index, sizeof(op.index)) ||
-	    copy_to_user(uarg->gref_ids, ids, op.count * sizeof(*ids)))
+	    copy_to_user(uarg->gref_ids_flex, ids, op.count * sizeof(*ids)))
 		goto err_revoke;
 
 	gntcore_stat_inc(&gntalloc_stats, GNTCORE_STAT_LIVE_OBJECTS);

@@ -15,6 +15,7 @@
 #ifndef __LINUX_PUBLIC_GNTALLOC_H__
 #define __LINUX_PUBLIC_GNTALLOC_H__
 
+#include <linux/stddef.h>
 #include <linux/types.h>
 
 /*
@@ -36,13 +37,18 @@
  * @count:    in, number of pages
  * @index:    out, file offset for mmap()
  * @gref_ids: out, @count grant references (the array really holds @count)
+ * @gref_ids_flex: the same array under the name Linux's header has had
+ *            since 6.8, declared flexible; same offset, same size
  */
 struct ioctl_gntalloc_alloc_gref {
 	__u16 domid;
 	__u16 flags;
 	__u32 count;
 	__u64 index;
-	__u32 gref_ids[1];
+	union {
+		__u32 gref_ids[1];
+		__DECLARE_FLEX_ARRAY(__u32, gref_ids_flex);
+	};
 };
 
 /* The peer may write to the pages (otherwise it may only read them). */

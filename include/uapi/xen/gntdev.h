@@ -105,8 +105,10 @@ struct ioctl_gntdev_get_offset_for_vaddr {
 /*
  * IOCTL_GNTDEV_SET_MAX_GRANTS - cap the number of grants this file may
  * have reserved at once (no cap until set). Errors: EINVAL if @count is
- * 0; EBUSY if more grants than @count are already reserved. (Linux's
- * in-tree driver answers ENOTTY; libxengnttab accepts both.)
+ * 0; EBUSY if more grants than @count are already reserved. Linux's
+ * in-tree driver answers ENOTTY to every call, and libxengnttab's
+ * xengnttab_set_max_grants() turns ENOTTY alone into success: our
+ * EINVAL and EBUSY reach its caller, where in-tree's ENOTTY was ignored.
  */
 #define IOCTL_GNTDEV_SET_MAX_GRANTS \
 	_IOC(_IOC_NONE, 'G', 3, sizeof(struct ioctl_gntdev_set_max_grants))

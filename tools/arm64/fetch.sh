@@ -1,11 +1,18 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# fetch.sh [--root] REL...: Debian's arm64 kernel headers for each release
-# REL (6.1.0-NN-arm64, 6.12.NN+deb12-arm64), unpacked into
-# .cache/arm64/REL/ of the project's tree for a cross-build on an amd64 host
-# (the Makefile calls this when KVER names an arm64 release that is not
-# there yet).  Prints each tree's KDIR.
+# fetch.sh REL...: Debian's arm64 kernel headers for each release REL
+# (6.1.0-NN-arm64, 6.12.NN+deb12-arm64), unpacked into .cache/arm64/REL/ of
+# the project's tree for a cross-build on an amd64 host (the Makefile calls
+# this when KVER names an arm64 release that is not there yet).  Prints
+# each tree's KDIR.
+#
+# fetch.sh --pkgs NAME PKG...: the candidate versions of the arm64
+# packages PKG (PKG:ARCH for another architecture) unpacked together into
+# .cache/arm64/NAME/; prints that root.  Done again only when the list of
+# packages or their versions change.
+# fetch.sh --libxen: libxen-dev:arm64 and the libraries it depends on, for
+# the cross-built selftests (-I/-L into .cache/arm64/libxen); prints the root.
 #
 # Nothing is installed: the packages are fetched with "apt-get download"
 # and unpacked with "dpkg -x".  Installing linux-headers-*-arm64:arm64
@@ -115,7 +122,48 @@ fetch() {
 	echo "$kdir"
 }
 
-[ $# -gt 0 ] || die "usage: fetch.sh REL... (e.g. 6.1.0-57-arm64 6.12.117+deb12-arm64)"
-for r in "$@"; do
-	fetch "$r"
-done
+# pkgs NAME PKG...: PKG's candidates unpacked into $cache/NAME.
+pkgs() {
+	local name=$1 root=$cache/$1 p want=
+	shift
+	ensure_arm64_lists "${1%%:*}:arm64"
+	for p in "$@"; do
+		case $p in *:*) ;; *) p=$p:arm64 ;; esac
+		want="$want$p=$(field "$p" Version)"$'\n'
+	done
+	if [ -f "$root/.complete" ] && [ "$(cat "$root/.complete")" = "$want" ]; then
+		echo "$root"
+		return
+	fi
+	mkdir -p "$debs"
+	rm -rf "$root.tmp" && mkdir -p "$root.tmp"
+	while read -r p; do
+		[ -n "$p" ] && dpkg -x "$(download "$p")" "$root.tmp"
+	done <<<"$want"
+	relink "$root.tmp"
+	printf %s "$want" >"$root.tmp/.complete"
+	rm -rf "$root" && mv "$root.tmp" "$root"
+	echo "$root"
+}
+
+case ${1:-} in
+--pkgs)
+	[ $# -ge 3 ] || die "usage: fetch.sh --pkgs NAME PKG..."
+	shift
+	pkgs "$@"
+	;;
+--libxen)
+	ensure_arm64_lists libxen-dev:arm64
+	# shellcheck disable=SC2046 # one word per dependency
+	pkgs libxen libxen-dev $(field libxen-dev:arm64 Depends |
+		tr ',' '\n' | sed 's/^ *//; s/ .*//')
+	;;
+"" | -*)
+	die "usage: fetch.sh REL... | --pkgs NAME PKG... | --libxen"
+	;;
+*)
+	for r in "$@"; do
+		fetch "$r"
+	done
+	;;
+esac

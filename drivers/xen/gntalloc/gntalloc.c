@@ -547,7 +547,9 @@ static long gntalloc_ioctl(struct file *filp, unsigned int cmd,
  * DEALLOC structures have no tail padding and are 20 and 12 bytes long,
  * so their ioctl numbers, which encode the size, differ from the native
  * ones. The fields sit at the same offsets, and the handlers copy only the
- * fields, so translating the number is all it takes.
+ * fields, so translating the number is all it takes. AArch32 aligns a
+ * 64-bit integer to 8 bytes as arm64 does (compat_u64 says so): there the
+ * compat numbers are the native ones and the translation changes nothing.
  */
 struct gntalloc_compat_alloc_gref {
 	u16 domid;
@@ -583,6 +585,10 @@ static long gntalloc_compat_ioctl(struct file *filp, unsigned int cmd,
 	BUILD_BUG_ON(IS_ENABLED(CONFIG_X86_64) &&
 		     (GNTALLOC_COMPAT_ALLOC_GREF_SIZE != 20 ||
 		      sizeof(struct gntalloc_compat_dealloc_gref) != 12));
+	BUILD_BUG_ON(
+		IS_ENABLED(CONFIG_ARM64) &&
+		(GNTALLOC_COMPAT_ALLOC_GREF != IOCTL_GNTALLOC_ALLOC_GREF ||
+		 GNTALLOC_COMPAT_DEALLOC_GREF != IOCTL_GNTALLOC_DEALLOC_GREF));
 
 	switch (cmd) {
 	case GNTALLOC_COMPAT_ALLOC_GREF:

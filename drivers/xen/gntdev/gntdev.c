@@ -449,7 +449,10 @@ static long gntdev_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 }
 
 #ifdef CONFIG_COMPAT
-/* i386 layout of struct ioctl_gntdev_grant_copy: 8 bytes, not 16. */
+/*
+ * 32-bit layout of struct ioctl_gntdev_grant_copy (i386 and AArch32 alike):
+ * 8 bytes, not 16.
+ */
 struct compat_ioctl_gntdev_grant_copy {
 	compat_uint_t count;
 	compat_uptr_t segments;
@@ -460,11 +463,16 @@ struct compat_ioctl_gntdev_grant_copy {
 
 /*
  * 32-bit processes: every argument but GRANT_COPY's has the same layout
- * on i386 and x86_64, so only that one is translated.
+ * on i386 as on x86_64 and on AArch32 as on arm64 (no pointers, 64-bit
+ * fields at offsets that are multiples of 8 either way), so only that one
+ * is translated. Its segments are 24 bytes on all four; a 32-bit virt is
+ * the low half of its union (little-endian), which copy.c keeps.
  */
 static long gntdev_compat_ioctl(struct file *file, unsigned int cmd,
 				unsigned long arg)
 {
+	BUILD_BUG_ON(sizeof(struct compat_ioctl_gntdev_grant_copy) != 8);
+	BUILD_BUG_ON(sizeof(struct gntdev_grant_copy_segment) != 24);
 	switch (cmd) {
 	case COMPAT_IOCTL_GNTDEV_GRANT_COPY:
 		return gntdev_ioctl_grant_copy(file->private_data,

@@ -1,17 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * compat_test - the gntdev/gntalloc basics from a 32-bit (i386) process on
- * a 64-bit kernel; built -m32 -static as compat_test_32, so that a domain
- * needs no i386 libraries.
+ * compat_test - the gntdev/gntalloc basics from a 32-bit process on a
+ * 64-bit kernel: i386 on x86_64, AArch32 (arm EABI) on arm64; built static
+ * as compat_test_32, so that a domain needs no 32-bit libraries.
  *
  * What Linux's in-tree modules do here: they have no .compat_ioctl, and
  * compat_sys_ioctl() only falls back to .unlocked_ioctl for the VFS's own
  * commands, so EVERY gntdev/gntalloc ioctl from a 32-bit process is
  * ENOTTY, even those whose structure has the same layout in both ABIs
  * (GET_OFFSET_FOR_VADDR, SET_UNMAP_NOTIFY, UNMAP_GRANT_REF, MAP_GRANT_REF).
- * Some could not work anyway: ALLOC_GREF and DEALLOC_GREF have other sizes
- * (i386 aligns __u64 to 4 bytes), hence other numbers, and GRANT_COPY
- * holds a pointer. mmap() itself works, but without ioctls there is
+ * Some could not work anyway: on i386 ALLOC_GREF and DEALLOC_GREF have
+ * other sizes (i386 aligns __u64 to 4 bytes; AArch32 aligns it to 8, as
+ * arm64 does), hence other numbers, and on both GRANT_COPY holds a
+ * pointer. mmap() itself works, but without ioctls there is
  * nothing to map. xen-gnt implements the compat ioctls.
  *
  * So the tests that use ioctls are *_improved: with the in-tree modules

@@ -12,6 +12,10 @@
 #                      32-bit x86 static builds (compat_test_32, abi-check's
 #                      32-bit half); gcc-multilib is not used because Debian
 #                      12 cannot install it beside any cross compiler
+#   gcc-arm-linux-gnueabihf, libc6-dev-armhf-cross, gcc-aarch64-linux-gnu,
+#   libc6-dev-arm64-cross
+#                      instead, for ARCH=arm64 (CC32 and CC as the Makefile
+#                      passes them)
 # Missing packages are installed with apt-get (as root, or through sudo).
 # A fresh CI machine has none of them.
 #
@@ -25,9 +29,20 @@ tarball=${LINUX_SOURCE_TARBALL:-/usr/src/linux-source-6.12.tar.xz}
 need=
 [ -f "$tarball" ] || need="$need linux-source-6.12"
 [ -f /usr/include/xenstore.h ] || need="$need libxen-dev"
-command -v "${CC32:-i686-linux-gnu-gcc}" >/dev/null 2>&1 ||
-	need="$need gcc-i686-linux-gnu"
-[ -f /usr/i686-linux-gnu/lib/libc.a ] || need="$need libc6-dev-i386-cross"
+# The 32-bit compiler the Makefile chose (CC32): i686, or armhf for arm64.
+case ${CC32:-i686-linux-gnu-gcc} in
+arm-linux-gnueabihf-*) t32=arm-linux-gnueabihf d32=armhf ;;
+*) t32=i686-linux-gnu d32=i386 ;;
+esac
+command -v "${CC32:-$t32-gcc}" >/dev/null 2>&1 || need="$need gcc-$t32"
+[ -f /usr/$t32/lib/libc.a ] || need="$need libc6-dev-$d32-cross"
+# A cross-build for arm64 (CC=aarch64-linux-gnu-gcc) links a static libc too.
+case ${CC:-} in
+aarch64-linux-gnu-*)
+	command -v "$CC" >/dev/null 2>&1 || need="$need gcc-aarch64-linux-gnu"
+	[ -f /usr/aarch64-linux-gnu/lib/libc.a ] || need="$need libc6-dev-arm64-cross"
+	;;
+esac
 
 if [ -n "$need" ]; then
 	if [ "$(id -u)" = 0 ]; then

@@ -1907,7 +1907,7 @@ static int xioctl(const struct target *t, unsigned long cmd, void *arg,
 	struct uffdio_register reg;
 	struct stall st;
 	int ret, faulted, started;
-	static const int race_w[] = { 30, 15, 15, 20, 12, 8 };
+	static const int race_w[] = { 30, 15, 15, 22, 15, 3 };
 
 	if (uffd < 0 || in_child || !size || size > PG ||
 	    (close_fd < 0 && (int)rn(100) >= stall_pct))
@@ -2149,7 +2149,10 @@ static void r_dealloc(void)
 	struct target t;
 	int i = r_own(K_ALLOC, &t), ret;
 
-	if (i >= 0 && rn(3)) {
+	/* guesses hit thread 0's ranges: often enough to race it, not so
+	 * often that its records die before they are checked
+	 */
+	if (i >= 0 && rn(6)) {
 		d.index = me->rr[i].index;
 		d.count = me->rr[i].count;
 		me->rr[i].used = 0;
@@ -2211,7 +2214,7 @@ static void r_unmap(void)
 	struct target t;
 	int i = r_own(K_DEV, &t), ret;
 
-	if (i >= 0 && rn(2)) {
+	if (i >= 0 && rn(6)) {
 		u.index = me->rr[i].index;
 		u.count = rn(3) ? me->rr[i].count : 0;
 		me->rr[i].used = 0;
@@ -2501,6 +2504,16 @@ static unsigned long long total(size_t field)
 	return n;
 }
 
+/* progress only: racy reads of thread 0's model */
+static int recs_live(void)
+{
+	int i, n = 0;
+
+	for (i = 0; i < MAXREC; i++)
+		n += S.rec[i].used;
+	return n;
+}
+
 static void usage(void)
 {
 	fprintf(stderr,
@@ -2654,10 +2667,11 @@ int main(int argc, char **argv)
 		if (t - tlast >= 5) {
 			unsigned long long ops = T(nops);
 
-			printf("%.0f s: ops %llu, %.0f ops/s, iter %llu, stalls %llu (%llu held), maps live %d\n",
+			printf("%.0f s: ops %llu, %.0f ops/s, thread 0: iter %llu, ops %llu, records %d, maps %d; stalls %llu (%llu held)\n",
 			       t - t_start, ops, (ops - last_ops) / (t - tlast),
-			       get(&thr[0]->iter), T(nstall), T(nfaulted),
-			       maps_live());
+			       get(&thr[0]->iter), get(&thr[0]->nops),
+			       recs_live(), maps_live(), T(nstall),
+			       T(nfaulted));
 			fflush(stdout);
 			last_ops = ops;
 			tlast = t;
@@ -2690,9 +2704,10 @@ int main(int argc, char **argv)
 		pthread_join(kmsg_thread, NULL);
 	if (stuck)
 		add(&nviol);
-	printf("summary: seed %" PRIu64 " threads %d stall-percent %d iterations %llu ops %llu ok %llu failed %llu faults %llu forks %llu loopback-checks %llu copies-verified %llu stalls %llu stalls-held %llu stalls-failed %llu racer-calls %llu seconds %.1f ops-per-s %.0f kernel-problems %llu invariant-violations %llu\n",
+	printf("summary: seed %" PRIu64 " threads %d stall-percent %d iterations %llu ops %llu thread0-ops %llu ok %llu failed %llu faults %llu forks %llu loopback-checks %llu copies-verified %llu stalls %llu stalls-held %llu stalls-failed %llu racer-calls %llu seconds %.1f ops-per-s %.0f kernel-problems %llu invariant-violations %llu\n",
 	       seed, nthreads, uffd >= 0 ? stall_pct : 0, get(&thr[0]->iter),
-	       T(nops), T(nok), T(nerr), T(nfault), nforks, nloop, ncopy,
+	       T(nops), get(&thr[0]->nops), T(nok), T(nerr), T(nfault),
+	       nforks, nloop, ncopy,
 	       T(nstall), T(nfaulted), T(nstallfail), get(&nracer_calls),
 	       t - t_start, T(nops) / (t - t_start), nkernel,
 	       nviol - nkernel);

@@ -79,24 +79,63 @@ struct gntcore_unmap_req {
  * in the state gnttab_alloc_pages() hands out: nothing maps it (its p2m
  * entry was cleared by the unmap), its count is 1. Pages that may still
  * be mapped (DEAD) never come here.
+ *
+ * Where placeholders are ballooned-out RAM, a kept page is memory the
+ * guest goes without, so the cache gives its pages back when it has not
+ * been used for placeholder_idle_ms, and when the kernel is short of
+ * memory (a shrinker). Either only asks gntcore_ph_trim_work to do it: a
+ * shrinker runs inside allocations, possibly ones made under the balloon's
+ * or unpopulated-alloc's own lock, which freeing placeholders takes.
  */
 #define GNTCORE_PH_KEEP 8192
+/* Pages handed back to the kernel per call of the trim work. */
+#define GNTCORE_PH_TRIM_BATCH 64
 static DEFINE_SPINLOCK(gntcore_ph_lock);
 /* The kept pages, [0, gntcore_ph_count). Protected by gntcore_ph_lock. */
 static struct page *gntcore_ph_pages[GNTCORE_PH_KEEP];
 static unsigned int gntcore_ph_count;
+/* jiffies of the last get or put. Protected by gntcore_ph_lock. */
+static unsigned long gntcore_ph_used;
+/* Pages the shrinker asked back. Protected by gntcore_ph_lock. */
+static unsigned int gntcore_ph_trim;
+
+static unsigned int gntcore_ph_idle_ms = 10000;
+module_param_named(placeholder_idle_ms, gntcore_ph_idle_ms, uint, 0644);
+MODULE_PARM_DESC(placeholder_idle_ms,
+		 "Give kept placeholder pages back after this long unused (ms)");
+
+static void gntcore_ph_trim_fn(struct work_struct *work);
+static DECLARE_DELAYED_WORK(gntcore_ph_trim_work, gntcore_ph_trim_fn);
+static struct shrinker *gntcore_ph_shrinker;
+
+static void gntcore_ph_stat_add(s64 cached, s64 returned)
+{
+	atomic64_add(cached, &gntcore_core_extra[GNTCORE_X_PH_CACHED]);
+	atomic64_add(returned, &gntcore_core_extra[GNTCORE_X_PH_RETURNED]);
+}
 
 /* Keep what fits of @count placeholders; give the rest to the kernel. */
 static void gntcore_put_placeholders(struct page **pages, unsigned int count)
 {
 	unsigned int n;
+	bool first;
 
 	spin_lock(&gntcore_ph_lock);
 	n = min(count, GNTCORE_PH_KEEP - gntcore_ph_count);
 	memcpy(&gntcore_ph_pages[gntcore_ph_count], pages + count - n,
 	       n * sizeof(*pages));
+	first = !gntcore_ph_count && n;
 	gntcore_ph_count += n;
+	gntcore_ph_used = jiffies;
 	spin_unlock(&gntcore_ph_lock);
+	gntcore_ph_stat_add(n, count - n);
+	/* The first page kept starts the idle clock (it stops when empty). */
+	if (first) {
+		unsigned long idle =
+			msecs_to_jiffies(READ_ONCE(gntcore_ph_idle_ms));
+
+		queue_delayed_work(gntcore_wq, &gntcore_ph_trim_work, idle);
+	}
 	if (count > n)
 		gnttab_free_pages(count - n, pages);
 }
@@ -110,7 +149,9 @@ static int gntcore_get_placeholders(struct page **pages, unsigned int count)
 	n = min(count, gntcore_ph_count);
 	gntcore_ph_count -= n;
 	memcpy(pages, &gntcore_ph_pages[gntcore_ph_count], n * sizeof(*pages));
+	gntcore_ph_used = jiffies;
 	spin_unlock(&gntcore_ph_lock);
+	gntcore_ph_stat_add(-(s64)n, 0);
 	if (n == count || !gnttab_alloc_pages(count - n, pages + n))
 		return 0;
 	if (n)
@@ -118,11 +159,101 @@ static int gntcore_get_placeholders(struct page **pages, unsigned int count)
 	return -ENOMEM;
 }
 
-/* Module unload: every map is gone; give the kept pages back. */
+/*
+ * Gives kept pages back: what the shrinker asked for, or all of them once
+ * the cache has been idle for placeholder_idle_ms; then waits for the
+ * rest of that time again while pages are kept.
+ */
+static void gntcore_ph_trim_fn(struct work_struct *work)
+{
+	unsigned long idle = msecs_to_jiffies(READ_ONCE(gntcore_ph_idle_ms));
+	struct page *batch[GNTCORE_PH_TRIM_BATCH];
+	unsigned long left = 0;
+	unsigned int n;
+
+	for (;;) {
+		spin_lock(&gntcore_ph_lock);
+		if (time_before(jiffies, gntcore_ph_used + idle)) {
+			left = gntcore_ph_used + idle - jiffies;
+			n = min(gntcore_ph_trim, gntcore_ph_count);
+		} else {
+			n = gntcore_ph_count;
+		}
+		n = min(n, GNTCORE_PH_TRIM_BATCH);
+		gntcore_ph_count -= n;
+		gntcore_ph_trim -= min(gntcore_ph_trim, n);
+		memcpy(batch, &gntcore_ph_pages[gntcore_ph_count],
+		       n * sizeof(batch[0]));
+		if (!n) {
+			gntcore_ph_trim = 0;
+			if (gntcore_ph_count)
+				queue_delayed_work(gntcore_wq,
+						   &gntcore_ph_trim_work,
+						   max(left, 1UL));
+		}
+		spin_unlock(&gntcore_ph_lock);
+		if (!n)
+			return;
+		gntcore_ph_stat_add(-(s64)n, n);
+		gnttab_free_pages(n, batch);
+		cond_resched();
+	}
+}
+
+static unsigned long gntcore_ph_count_objects(struct shrinker *sh,
+					      struct shrink_control *sc)
+{
+	return READ_ONCE(gntcore_ph_count);
+}
+
+/* Asks the trim work for @sc->nr_to_scan pages; never frees here. */
+static unsigned long gntcore_ph_scan_objects(struct shrinker *sh,
+					     struct shrink_control *sc)
+{
+	unsigned long n;
+
+	spin_lock(&gntcore_ph_lock);
+	n = min_t(unsigned long, sc->nr_to_scan,
+		  gntcore_ph_count - min(gntcore_ph_trim, gntcore_ph_count));
+	gntcore_ph_trim += n;
+	spin_unlock(&gntcore_ph_lock);
+	if (!n)
+		return SHRINK_STOP;
+	mod_delayed_work(gntcore_wq, &gntcore_ph_trim_work, 0);
+	return n;
+}
+
+/* Module load: the shrinker (none is not fatal: the idle time-out stays). */
+void gntcore_map_init(void)
+{
+	static const char name[] = "xen-gntcore-placeholders";
+	struct shrinker *sh = xen_gnt_shrinker_alloc(name);
+
+	if (sh) {
+		sh->count_objects = gntcore_ph_count_objects;
+		sh->scan_objects = gntcore_ph_scan_objects;
+		sh->seeks = DEFAULT_SEEKS;
+		if (xen_gnt_shrinker_register(sh, name))
+			sh = NULL;
+	}
+	if (!sh)
+		pr_warn("no shrinker for the placeholder cache\n");
+	gntcore_ph_shrinker = sh;
+}
+
+/*
+ * Module unload: every map is gone (its pages were put back before its
+ * owner was released), so nothing adds to the cache any more; stop the
+ * shrinker and the trim work, before the core's workqueue goes, and give
+ * the kept pages back.
+ */
 void gntcore_map_exit(void)
 {
+	xen_gnt_shrinker_free(gntcore_ph_shrinker);
+	cancel_delayed_work_sync(&gntcore_ph_trim_work);
 	if (gntcore_ph_count)
 		gnttab_free_pages(gntcore_ph_count, gntcore_ph_pages);
+	gntcore_ph_stat_add(-(s64)gntcore_ph_count, gntcore_ph_count);
 	gntcore_ph_count = 0;
 }
 

@@ -57,4 +57,56 @@ static inline void vm_flags_clear(struct vm_area_struct *vma, vm_flags_t flags)
 #define dma_buf_unmap_attachment_unlocked dma_buf_unmap_attachment
 #endif
 
+/*
+ * A shrinker: allocated by the kernel and registered in two steps from
+ * 6.7 on (shrinker_alloc(), shrinker_register(), shrinker_free()); before,
+ * the caller's own struct, registered with register_shrinker(). Here:
+ * alloc (NULL or a zeroed shrinker), fill in, register (0, or -errno with
+ * the shrinker freed), and free a registered one.
+ */
+#include <linux/shrinker.h>
+#include <linux/slab.h>
+
+#ifdef XEN_GNT_HAVE_SHRINKER_ALLOC
+static inline struct shrinker *xen_gnt_shrinker_alloc(const char *name)
+{
+	return shrinker_alloc(0, "%s", name);
+}
+
+static inline int xen_gnt_shrinker_register(struct shrinker *sh,
+					    const char *name)
+{
+	shrinker_register(sh);
+	return 0;
+}
+
+static inline void xen_gnt_shrinker_free(struct shrinker *sh)
+{
+	shrinker_free(sh);
+}
+#else
+static inline struct shrinker *xen_gnt_shrinker_alloc(const char *name)
+{
+	return kzalloc(sizeof(struct shrinker), GFP_KERNEL);
+}
+
+static inline int xen_gnt_shrinker_register(struct shrinker *sh,
+					    const char *name)
+{
+	int err = register_shrinker(sh, "%s", name);
+
+	if (err)
+		kfree(sh);
+	return err;
+}
+
+static inline void xen_gnt_shrinker_free(struct shrinker *sh)
+{
+	if (!sh)
+		return;
+	unregister_shrinker(sh);
+	kfree(sh);
+}
+#endif
+
 #endif /* _XEN_GNT_COMPAT_H */

@@ -106,12 +106,6 @@ void gntcore_stats_unregister(struct gntcore_stats *st);
  *   MAPPED --(gntcore_fmap_unmap: claim)--> UNMAPPING
  *   UNMAPPING --(unmap completed)--> NONE, or DEAD if Xen refused
  *
- * With @kmap_lazy (PV), the kernel map op is not part of the batch: a
- * MAPPED page gets it from gntcore_fmap_kmap() when something needs the
- * placeholder's kernel address. That step and the claim of an unmap are
- * both taken under @klock, so the unmap sees every kernel mapping made
- * and no kernel mapping is made once the unmap has claimed the page.
- *
  * UNMAP_LATER is UNMAPPING whose request could not be allocated where the
  * unmap began (an MMU notifier may not enter reclaim): on PV its user
  * mapping is gone already; the map's work item moves it to UNMAPPING and
@@ -135,21 +129,20 @@ struct gntcore_fmap;
 /**
  * struct gntcore_fmap - a batch of foreign grants and their mappings
  * @count:      number of grants
- * @pages:      placeholder pages, one per grant (ballooned on PV)
+ * @pages:      placeholder pages, one per grant (ballooned on PV; there
+ *              the array holds them twice, for the unmap batch)
  * @map_ops:    map operation per page, filled in by the caller
  *              (gnttab_set_map_op()) before gntcore_fmap_map()
  * @unmap_ops:  the matching unmap operations; the caller sets host_addr
  *              and flags, the core keeps the handles
- * @kmap_ops:   on PV only, the kernel-address map operations the core
- *              builds for the placeholders (NULL elsewhere)
- * @kunmap_ops: on PV only, their unmap operations; a page's handle is
- *              valid while its kernel address maps the grant
- * @kmap_lazy:  on PV, map a page's kernel address only when it is asked
- *              for (gntcore_fmap_kmap()), not with the batch; set by the
- *              caller before the first gntcore_fmap_map()
- * @klock:      protects the kernel-address mappings made on demand: the
- *              @kunmap_ops handles and the MAPPED -> UNMAPPING step of
- *              @state when @kmap_lazy is set
+ * @kmap_ops:   on PV only, the kernel-address map operations of the
+ *              placeholders, built by gntcore_fmap_set_op() for PTE
+ *              mappings (second half of @map_ops' array; NULL elsewhere)
+ * @kunmap_ops: on PV only, their unmap operations (second half of
+ *              @unmap_ops' array); a page's handle is valid while its
+ *              kernel address maps the grant
+ * @kmap:       the batch maps the kernel addresses too (set by
+ *              gntcore_fmap_set_op())
  * @unmap_work: unmaps the UNMAP_LATER pages (holds a reference while
  *              queued)
  * @state:      enum gntcore_page_state per page
@@ -168,8 +161,7 @@ struct gntcore_fmap {
 	struct gnttab_unmap_grant_ref *unmap_ops;
 	struct gnttab_map_grant_ref *kmap_ops;
 	struct gnttab_unmap_grant_ref *kunmap_ops;
-	bool kmap_lazy;
-	spinlock_t klock; /* see above */
+	bool kmap;
 	struct work_struct unmap_work;
 	atomic_t *state;
 	struct gntcore_stats *stats;
@@ -189,8 +181,7 @@ void gntcore_fmap_set_op(struct gntcore_fmap *fm, unsigned int i,
 			 grant_ref_t ref, domid_t domid);
 void gntcore_fmap_get(struct gntcore_fmap *fm);
 void gntcore_fmap_put(struct gntcore_fmap *fm);
-int gntcore_fmap_map(struct gntcore_fmap *fm, u32 gntmap_flags);
-int gntcore_fmap_kmap(struct gntcore_fmap *fm, unsigned int i);
+int gntcore_fmap_map(struct gntcore_fmap *fm);
 unsigned int gntcore_fmap_unmap(struct gntcore_fmap *fm, unsigned int first,
 				unsigned int n);
 

@@ -39,7 +39,20 @@ static const char *const gntcore_stat_names[GNTCORE_STAT_NR] = {
 
 static struct dentry *gntcore_debugfs_root;
 
-struct gntcore_stats gntcore_stats = { .name = "core" };
+atomic64_t gntcore_core_extra[GNTCORE_X_NR];
+
+static const char *const gntcore_core_extra_names[GNTCORE_X_NR] = {
+	[GNTCORE_X_PH_CACHED] = "placeholders_cached",
+	[GNTCORE_X_PH_RETURNED] = "placeholders_returned",
+};
+
+struct gntcore_stats gntcore_stats = {
+	.name = "core",
+	.extra = gntcore_core_extra,
+	.extra_names = gntcore_core_extra_names,
+	.nr_extra = GNTCORE_X_NR,
+};
+
 struct workqueue_struct *gntcore_wq;
 
 static int gntcore_stats_show(struct seq_file *m, void *unused)
@@ -95,9 +108,11 @@ static int __init gntcore_init(void)
 	gntcore_debugfs_root = debugfs_create_dir("xen-gnt", NULL);
 	gntcore_stats_register(&gntcore_stats);
 	gntcore_map_debugfs(gntcore_stats.dir);
+	gntcore_map_init();
 
 	ret = gntcore_grant_init();
 	if (ret) {
+		gntcore_map_exit();
 		debugfs_remove_recursive(gntcore_debugfs_root);
 		destroy_workqueue(gntcore_wq);
 		return ret;
@@ -112,8 +127,8 @@ static int __init gntcore_init(void)
 static void __exit gntcore_exit(void)
 {
 	gntcore_grant_exit();
-	destroy_workqueue(gntcore_wq);
 	gntcore_map_exit();
+	destroy_workqueue(gntcore_wq);
 	debugfs_remove_recursive(gntcore_debugfs_root);
 }
 

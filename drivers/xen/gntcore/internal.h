@@ -17,7 +17,17 @@ extern struct gntcore_stats gntcore_stats;
  */
 extern struct workqueue_struct *gntcore_wq;
 
+/* The core's counters of its own, after the common ones. */
+enum gntcore_core_extra {
+	GNTCORE_X_PH_CACHED, /* placeholder pages kept now */
+	GNTCORE_X_PH_RETURNED, /* placeholder pages given back (all time) */
+	GNTCORE_X_NR
+};
+
+extern atomic64_t gntcore_core_extra[GNTCORE_X_NR];
+
 int gntcore_grant_init(void);
+void gntcore_map_init(void);
 void gntcore_grant_exit(void);
 void gntcore_map_exit(void);
 void gntcore_map_debugfs(struct dentry *dir);

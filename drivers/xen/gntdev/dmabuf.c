@@ -314,10 +314,9 @@ gntdev_dmabuf_map_refs(const u32 *refs, unsigned int count, domid_t domid)
 	fm = gntcore_fmap_alloc(&gntdev_stats, count, NULL, THIS_MODULE, NULL);
 	if (!fm)
 		return ERR_PTR(-ENOMEM);
-	fm->kmap_lazy = true;
 	for (i = 0; i < count; i++)
 		gntcore_fmap_set_op(fm, i, 0, 0, refs[i], domid);
-	ret = gntcore_fmap_map(fm, 0);
+	ret = gntcore_fmap_map(fm);
 	if (ret) {
 		gntcore_fmap_put(fm);
 		return ERR_PTR(ret);

@@ -70,12 +70,6 @@ static struct gntdev_map *gntdev_alloc_map(unsigned int count)
 		kfree(map);
 		return NULL;
 	}
-	/*
-	 * PV: the placeholders' kernel addresses are mapped only for what
-	 * needs them (get_user_pages() through find_special_page, the
-	 * notify byte), which saves Xen half of the map and unmap work.
-	 */
-	map->fm->kmap_lazy = gntdev_use_ptemod;
 	map->count = count;
 	refcount_set(&map->users, 1);
 	atomic_set(&map->nr_vmas, 0);

@@ -7,10 +7,10 @@
  *
  *  - PV guests (gntdev_use_ptemod): Xen writes the grant mappings straight
  *    into the process's page tables (GNTMAP_contains_pte, with each PTE's
- *    machine address). The kernel address of a placeholder page is
- *    mapped to its grant only when something needs it (the core's
- *    kmap_lazy): get_user_pages() through find_special_page, and the
- *    notify byte. An MMU interval notifier covering the
+ *    machine address), and the core maps each placeholder's kernel
+ *    address in the same batch, for get_user_pages() (through
+ *    find_special_page) and the notify byte. An MMU interval notifier
+ *    covering the
  *    VMA unmaps the grants of any part of it the mm invalidates (munmap,
  *    MAP_FIXED over it, process exit), before the page tables go. Like
  *    Linux's driver, it does so for every invalidation, whatever its
@@ -80,12 +80,11 @@ void gntdev_unmap_range(struct gntdev_map *map, unsigned int first,
 		unsigned int pg = map->notify.addr >> PAGE_SHIFT;
 
 		/*
-		 * The kernel mapping of a read-only grant is read-only. On PV
-		 * the kernel address is mapped on demand: here.
+		 * The kernel mapping of a read-only grant is read-only; a
+		 * mapped page's kernel address maps its grant.
 		 */
 		if (pg >= first && pg - first < n && !map->readonly &&
-		    atomic_read(&fm->state[pg]) == GNTCORE_PAGE_MAPPED &&
-		    !gntcore_fmap_kmap(fm, pg)) {
+		    atomic_read(&fm->state[pg]) == GNTCORE_PAGE_MAPPED) {
 			u8 *va = pfn_to_kaddr(page_to_pfn(fm->pages[pg]));
 
 			WRITE_ONCE(va[map->notify.addr & ~PAGE_MASK], 0);
@@ -131,21 +130,16 @@ static int gntdev_vma_mremap(struct vm_area_struct *vma)
 }
 
 /*
- * Lets get_user_pages() find the page behind a PV grant PTE. Whoever asks
- * for the page may reach it through its kernel address (a copy through
- * kmap, a bounce buffer), so that is mapped to the grant first; if Xen
- * refuses, there is no page (the caller fails with EFAULT).
- * Called with the PTE lock held.
+ * The page behind a PV grant PTE, for get_user_pages() and the /proc
+ * readers: its placeholder, whose kernel address maps the grant while the
+ * PTE does. No hypercall. Called with the PTE lock held.
  */
 static struct page *gntdev_vma_find_special_page(struct vm_area_struct *vma,
 						 unsigned long addr)
 {
 	struct gntdev_map *map = vma->vm_private_data;
-	unsigned int i = (addr - map->vm_start) >> PAGE_SHIFT;
 
-	if (gntcore_fmap_kmap(map->fm, i))
-		return NULL;
-	return map->fm->pages[i];
+	return map->fm->pages[(addr - map->vm_start) >> PAGE_SHIFT];
 }
 
 static const struct vm_operations_struct gntdev_vmops = {
@@ -229,8 +223,7 @@ static int gntdev_mmap_pv(struct gntdev_map *map, struct vm_area_struct *vma)
 	err = apply_to_page_range(vma->vm_mm, vma->vm_start, len,
 				  gntdev_set_pte_op, map);
 	if (!err)
-		err = gntcore_fmap_map(map->fm,
-				       map->readonly ? GNTMAP_readonly : 0);
+		err = gntcore_fmap_map(map->fm);
 	if (err) {
 		mmu_interval_notifier_remove(&map->notifier);
 		return err;
@@ -261,7 +254,7 @@ static int gntdev_mmap_auto(struct gntdev_map *map, struct vm_area_struct *vma)
 					    map->readonly ? GNTMAP_readonly : 0,
 					    fm->map_ops[i].ref,
 					    fm->map_ops[i].dom);
-		err = gntcore_fmap_map(fm, map->readonly ? GNTMAP_readonly : 0);
+		err = gntcore_fmap_map(fm);
 		if (err)
 			return err;
 		mapped_here = true;

@@ -23,7 +23,7 @@ MODULES_LIST := xen-gntcore xen-gntdev xen-gntalloc
 # Files that make up the kernel build (what DKMS and stage copy).
 SRC_FILES := Kbuild VERSION $(shell find compat drivers include -type f \( -name '*.[ch]' -o -name 'Kbuild*' \) 2>/dev/null)
 
-.PHONY: all kdir modules clean stage install uninstall dkms-install dkms-uninstall \
+.PHONY: all kdir modules clean build-64k stage install uninstall dkms-install dkms-uninstall \
 	check check-intree demo bench style sparse abi-check help selftests
 
 all: modules
@@ -108,6 +108,11 @@ sparse:
 			echo "== $$a"; $(MAKE) -s stage KVER=$$a W=1 C=2 || exit 1;; esac; \
 	done
 
+# W=1 + sparse for an arm64 kernel with 64 KiB pages (configured once from
+# linux-source-6.12 in .cache/arm64/k64): PAGE_SIZE != XEN_PAGE_SIZE.
+build-64k:
+	@tools/arm64/build-64k.sh
+
 help:
 	@echo "xen-gnt $(VERSION) targets:"
 	@echo "  make [KVER=release]    build the three modules for a kernel (default: running)"
@@ -131,4 +136,5 @@ help:
 	@echo "  make htmldocs          the documentation (Sphinx) into out/htmldocs"
 	@echo "  make deb               the Debian package xen-gnt-dkms into out/deb"
 	@echo "  make sparse            W=1 + sparse (C=2) builds for every installed kernel"
+	@echo "                         and its arm64 twin; make build-64k: arm64 with 64K pages"
 	@echo "  make clean"

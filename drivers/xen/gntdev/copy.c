@@ -4,8 +4,10 @@
  *
  * Segments are read from user space in chunks and turned into
  * GNTTABOP_copy operations. The local side of a segment is pinned and
- * split at page boundaries, so a segment becomes one or two operations
- * (its grant side must fit in one page, which bounds it to a page). Up to
+ * split at Xen-page (4 KiB) boundaries, so a segment becomes one or two
+ * operations (its grant side must fit in one Xen page, which bounds it to
+ * 4 KiB). With larger kernel pages (arm64's 16K and 64K) a Linux page holds
+ * several Xen frames: an operation names the frame its bytes are in. Up to
  * GNTDEV_COPY_BATCH operations go to Xen in one hypercall; a segment never
  * straddles two hypercalls, so its status is final once its batch is done.
  * Pages written by Xen are marked dirty, each one, as they are unpinned.
@@ -174,6 +176,7 @@ static int gntdev_copy_add_seg(struct gntdev_copy_batch *b,
 		unsigned int len = min_t(unsigned int, seg->len - done,
 					 XEN_PAGE_SIZE - off);
 		struct page *page;
+		unsigned long gfn;
 		int ret;
 
 		ret = gntdev_copy_pin(b, addr, dst_local, &page);
@@ -181,15 +184,18 @@ static int gntdev_copy_add_seg(struct gntdev_copy_batch *b,
 			b->nr_ops = first_op;
 			return ret;
 		}
+		/* The Xen frame of @addr within its (maybe larger) page. */
+		gfn = pfn_to_gfn(page_to_xen_pfn(page) +
+				 XEN_PFN_DOWN(offset_in_page(addr)));
 		op = &b->ops[b->nr_ops];
 		memset(op, 0, sizeof(*op));
 		gntdev_copy_set_foreign(op, seg, done);
 		if (src_local) {
-			op->source.u.gmfn = xen_page_to_gfn(page);
+			op->source.u.gmfn = gfn;
 			op->source.domid = DOMID_SELF;
 			op->source.offset = off;
 		} else {
-			op->dest.u.gmfn = xen_page_to_gfn(page);
+			op->dest.u.gmfn = gfn;
 			op->dest.domid = DOMID_SELF;
 			op->dest.offset = off;
 		}

@@ -117,6 +117,15 @@ static struct {
 	struct mapping map[MAXMAP];
 } S;
 static pthread_rwlock_t fdtab = PTHREAD_RWLOCK_INITIALIZER;
+/*
+ * Address space: a MAP_FIXED mmap() that fails may leave a hole where
+ * thread 0's mapping was, until it reserves the range again; another
+ * thread's mmap(NULL) must not land in it (the reserve would then take
+ * its page away). Thread 0 holds as_lock for writing across the two;
+ * the others hold it for reading across each mmap(NULL). No thread is
+ * created while the run lasts (a stack is an mmap too).
+ */
+static pthread_rwlock_t as_lock = PTHREAD_RWLOCK_INITIALIZER;
 /* per file: the end of the last range handed out (a racer's guess) */
 static uint64_t hint[2][MAXFD];
 
@@ -129,6 +138,8 @@ struct target {
 #define RING 64
 #define RREC 12
 #define RMAPS 6
+
+struct stall;
 
 struct rrec {		/* a racer's own allocation or map */
 	int used, kind, slot;
@@ -150,6 +161,10 @@ struct thr {
 	sigjmp_buf jb;
 	volatile sig_atomic_t jb_armed;
 	char *stallsrc;		/* a page: missing-mode contents */
+	int stall_failed;	/* the last xioctl's EFAULT was ours */
+	/* the executor of this thread's stall racers */
+	pthread_t exec_tid;
+	struct stall *exec_job;	/* under stall_mu */
 	struct rrec rr[RREC];	/* racers */
 	char *rm_addr[RMAPS];
 	size_t rm_len[RMAPS];
@@ -907,7 +922,7 @@ static void op_getoff(void)
 				  " count %u, expected 0x%" PRIx64 " %u",
 				  S.map[m].addr, (uint64_t)g.offset, g.count,
 				  x->index, x->count);
-	} else if (ret < 0 && exact) {
+	} else if (ret < 0 && exact && !me->stall_failed) {
 		violation("GET_OFFSET_FOR_VADDR of a live mapping failed: %s",
 			  strerror(-ret));
 	}
@@ -1165,7 +1180,13 @@ static void op_mmap(void)
 		len -= PG; /* too short */
 		clean = 0;
 	}
+	if (fixed >= 0 && !in_child)
+		pthread_rwlock_wrlock(&as_lock);
 	p = mmap(hint, len, prot, flags, S.fd[kind][slot], off);
+	if (fixed >= 0 && p == MAP_FAILED)
+		reserve(hint, len);
+	if (fixed >= 0 && !in_child)
+		pthread_rwlock_unlock(&as_lock);
 	sysret(p == MAP_FAILED ? -1 : 0);
 	note("mmap %s slot %d len 0x%zx off 0x%jx prot %d flags 0x%x fixed %p -> %p",
 	     kind ? "gntdev" : "gntalloc", slot, len, (intmax_t)off, prot,
@@ -1173,8 +1194,6 @@ static void op_mmap(void)
 	if (fixed >= 0) {
 		/* the old mapping is gone or replaced in [hint, hint+len) */
 		S.map[fixed].clean = 0;
-		if (p == MAP_FAILED)
-			reserve(hint, len);
 		if (p != MAP_FAILED && len >= S.map[fixed].len)
 			S.map[fixed].used = 0;
 	}
@@ -1687,19 +1706,18 @@ struct stall {
 	/* under stall_mu */
 	int faulted, done, racer_started, racer_done;
 	int racer_ret;
-	pthread_t racer;
+	int owner;
 };
 static struct stall *active[MAXTHREADS + 1];
 static pthread_mutex_t stall_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t stall_cv = PTHREAD_COND_INITIALIZER;
 static int uffd = -1, uffd_wp;
 static unsigned long long nracer_calls;
-static volatile int handler_quit;
+static volatile int handler_quit;	/* and the executors' */
 
 /* The racing call; no `me` here: everything it needs is in *st. */
-static void *racer_main(void *arg)
+static void racer_main(struct stall *st)
 {
-	struct stall *st = arg;
 	const struct target *t = &st->t;
 	uint32_t n = st->count ? st->count : 1;
 	int ret = 0;
@@ -1727,8 +1745,10 @@ static void *racer_main(void *arg)
 	}
 	case RACE_MMAP:
 		/* no intent: a mapping destroys nothing; not touched */
+		pthread_rwlock_rdlock(&as_lock);
 		p = mmap(NULL, n * PG, PROT_READ | PROT_WRITE, MAP_SHARED, t->fd,
 			 (off_t)st->guess);
+		pthread_rwlock_unlock(&as_lock);
 		ret = p == MAP_FAILED ? -1 : 0;
 		if (p != MAP_FAILED)
 			munmap(p, n * PG);
@@ -1766,6 +1786,27 @@ static void *racer_main(void *arg)
 	st->racer_done = 1;
 	pthread_cond_broadcast(&stall_cv);
 	pthread_mutex_unlock(&stall_mu);
+}
+
+/* One per worker, started before the run: runs its stalls' racers. */
+static void *exec_main(void *arg)
+{
+	struct thr *t = arg;
+	struct stall *st;
+
+	pthread_mutex_lock(&stall_mu);
+	for (;;) {
+		while (!t->exec_job && !handler_quit)
+			pthread_cond_wait(&stall_cv, &stall_mu);
+		if (!t->exec_job)
+			break;
+		st = t->exec_job;
+		t->exec_job = NULL;
+		pthread_mutex_unlock(&stall_mu);
+		racer_main(st);
+		pthread_mutex_lock(&stall_mu);
+	}
+	pthread_mutex_unlock(&stall_mu);
 	return NULL;
 }
 
@@ -1795,8 +1836,9 @@ static void *handler_main(void *arg)
 				st = active[i];
 		if (st) {
 			st->faulted = 1;
-			if (!pthread_create(&st->racer, NULL, racer_main, st))
-				st->racer_started = 1;
+			st->racer_started = 1;
+			thr[st->owner]->exec_job = st;
+			pthread_cond_broadcast(&stall_cv);
 			clock_gettime(CLOCK_REALTIME, &until);
 			until.tv_nsec += RACER_WAIT_MS * 1000000L;
 			if (until.tv_nsec >= 1000000000L) {
@@ -1909,10 +1951,13 @@ static int xioctl(const struct target *t, unsigned long cmd, void *arg,
 	int ret, faulted, started;
 	static const int race_w[] = { 30, 15, 15, 22, 15, 3 };
 
+	me->stall_failed = 0;
 	if (uffd < 0 || in_child || !size || size > PG ||
 	    (close_fd < 0 && (int)rn(100) >= stall_pct))
 		return sysret(ioctl(t->fd, cmd, arg));
+	me->stall_failed = 0;
 	memset(&st, 0, sizeof(st));
+	st.owner = me->id;
 	st.t = *t;
 	st.count = count <= 1024 ? count : 1;
 	st.mode = (dirs & D_OUT) && uffd_wp && (!(dirs & D_IN) || rn(3)) ?
@@ -1937,8 +1982,12 @@ static int xioctl(const struct target *t, unsigned long cmd, void *arg,
 					   __ATOMIC_RELAXED);
 	}
 	st.off = rn(PG - size + 1) & ~7UL;
+	if (me->id)
+		pthread_rwlock_rdlock(&as_lock);
 	st.page = mmap(NULL, PG, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (me->id)
+		pthread_rwlock_unlock(&as_lock);
 	if (st.page == MAP_FAILED)
 		return sysret(ioctl(t->fd, cmd, arg));
 	memset(&reg, 0, sizeof(reg));
@@ -1978,15 +2027,20 @@ static int xioctl(const struct target *t, unsigned long cmd, void *arg,
 	active[me->id] = NULL;
 	faulted = st.faulted;
 	started = st.racer_started;
+	/* the racer may still wait for the ioctl (a lock held across
+	 * the copy): it touches st until it is done
+	 */
+	while (started && !st.racer_done)
+		pthread_cond_wait(&stall_cv, &stall_mu);
 	pthread_mutex_unlock(&stall_mu);
-	if (started)
-		pthread_join(st.racer, NULL);
 	if (faulted) {
 		add(&me->nfaulted);
 		add(&me->nraces);
 	}
-	if (faulted && st.fail)
+	if (faulted && st.fail) {
 		add(&me->nstallfail);
+		me->stall_failed = 1;
+	}
 	/* what the kernel wrote; a missing page it never touched stays so */
 	if (!(faulted && st.fail) && (st.mode == SM_WP || faulted))
 		memcpy(arg, st.page + st.off, size);
@@ -2257,8 +2311,10 @@ static void r_mmap(void)
 		off = r_guess(&t);
 		count = 1 + rn(2);
 	}
+	pthread_rwlock_rdlock(&as_lock);
 	p = mmap(NULL, count * PG, PROT_READ | (rn(2) ? PROT_WRITE : 0),
 		 MAP_SHARED, t.fd, (off_t)off);
+	pthread_rwlock_unlock(&as_lock);
 	ret = sysret(p == MAP_FAILED ? -1 : 0);
 	if (p == MAP_FAILED) {
 		note("r_mmap %s slot %d off 0x%" PRIx64 " -> %d",
@@ -2636,6 +2692,10 @@ int main(int argc, char **argv)
 		pthread_rwlock_init(&fdtab, &a);
 	}
 	if (stall_pct && stall_setup() == 0) {
+		for (i = 0; i < nthreads; i++)
+			if (pthread_create(&thr[i]->exec_tid, NULL, exec_main,
+					   thr[i]))
+				return 2;
 		if (pthread_create(&handler, NULL, handler_main, NULL)) {
 			printf("stalls: SKIP: no handler thread\n");
 			close(uffd);
@@ -2695,8 +2755,14 @@ int main(int argc, char **argv)
 		cleanup();
 	}
 	handler_quit = 1;
-	if (handler)
+	if (handler) {
 		pthread_join(handler, NULL);
+		pthread_mutex_lock(&stall_mu);
+		pthread_cond_broadcast(&stall_cv);
+		pthread_mutex_unlock(&stall_mu);
+		for (i = 0; i < nthreads; i++)
+			pthread_join(thr[i]->exec_tid, NULL);
+	}
 	/* late kernel messages: deferred unmaps, the closes above */
 	usleep(500000);
 	kmsg_quit = 1;

@@ -2,23 +2,11 @@
 /*
  * Foreign maps: grants of other domains mapped in batches.
  *
- * A struct gntcore_fmap holds the grants of one mapping request, one
- * placeholder page per grant and the map/unmap operations. Mapping issues
- * one grant-table hypercall for the whole batch (plus, on PV, one for the
- * kernel-address mappings of the placeholders when the batch maps user
- * page table entries: gnttab_map_refs() does both). Every operation's
- * status is checked; when any fails, the ones that succeeded are unmapped
- * again before gntcore_fmap_map() returns, so a caller never sees a
- * half-mapped batch and no handle is lost.
- *
- * Unmapping makes the hypercall at once unless somebody else still holds
- * a placeholder page (an I/O in flight); the run is then retried later,
- * with a growing delay, from the core's workqueue. The caller never waits
- * for that. On PV, the mappings of user page table entries are not part of
- * that wait: they are unmapped at once, whoever holds the page (the holder
- * reaches it through its kernel mapping only), because the caller is
- * about to free those page tables, or the mm to zap them as if they held
- * ordinary pages.
+ * Objects: struct gntcore_fmap (below), one per mapping request of a
+ * device; struct gntcore_unmap_req, one per unmap run in flight; the
+ * placeholder cache. How maps are mapped and unmapped, and why, is told
+ * in Documentation/design.rst ("Foreign maps", "The per-page state
+ * machine"); the functions here say what each holds and guarantees.
  *
  * Lifetime: a map is reference counted (@users). Its creator holds one
  * reference; every unmap in flight holds another, so the last put, which
@@ -36,13 +24,80 @@
 #include <linux/delay.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/refcount.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
+#include <linux/workqueue.h>
 #include <xen/xen.h>
 #include <xen/grant_table.h>
 #include <asm/xen/hypercall.h>
 
 #include "internal.h"
+
+/*
+ * Page states (@state[] of a map), changed only by atomic_cmpxchg() (a
+ * claim, whose winner owns the work that goes with it) or by the owner of
+ * a claim; the diagram is in Documentation/design.rst. UNMAP_LATER is
+ * UNMAPPING left to @unmap_work. DEAD is final: Xen may still map the
+ * page, whose placeholder is never given back.
+ */
+enum gntcore_page_state {
+	GNTCORE_PAGE_NONE,
+	GNTCORE_PAGE_MAPPING,
+	GNTCORE_PAGE_MAPPED,
+	GNTCORE_PAGE_UNMAPPING,
+	GNTCORE_PAGE_UNMAP_LATER,
+	GNTCORE_PAGE_DEAD,
+};
+
+/**
+ * struct gntcore_fmap - a batch of foreign grants and their mappings
+ * @count:      number of grants
+ * @pages:      placeholder pages, one per grant (ballooned on PV; there
+ *              the array holds them twice, for the unmap batch)
+ * @map_ops:    map operation per page (gntcore_fmap_set_op())
+ * @unmap_ops:  the matching unmap operations, with their handles while
+ *              the page is mapped
+ * @kmap_ops:   on PV only, the kernel-address map operations of the
+ *              placeholders, built by gntcore_fmap_set_op() for PTE
+ *              mappings (second half of @map_ops' array; NULL elsewhere)
+ * @kunmap_ops: on PV only, their unmap operations (second half of
+ *              @unmap_ops' array); a page's handle is valid while its
+ *              kernel address maps the grant
+ * @kmap:       the batch maps the kernel addresses too (set by
+ *              gntcore_fmap_set_op())
+ * @unmap_work: unmaps the UNMAP_LATER pages (holds a reference while
+ *              queued)
+ * @state:      enum gntcore_page_state per page
+ * @stats:      counters to charge
+ * @users:      references; the last gntcore_fmap_put() frees the map
+ * @live:       pages in MAPPED or UNMAPPING state
+ * @release:    called by the last put, once no page is live, before the
+ *              core frees its arrays (may be NULL)
+ * @owner:      module holding @release; pinned while the map exists
+ * @priv:       for the caller
+ *
+ * No lock: @state[] is atomic; the ops and handles of a page belong to
+ * whoever holds its claim; callers serialise gntcore_fmap_set_op() and
+ * gntcore_fmap_map() of one map.
+ */
+struct gntcore_fmap {
+	unsigned int count;
+	struct page **pages;
+	struct gnttab_map_grant_ref *map_ops;
+	struct gnttab_unmap_grant_ref *unmap_ops;
+	struct gnttab_map_grant_ref *kmap_ops;
+	struct gnttab_unmap_grant_ref *kunmap_ops;
+	bool kmap;
+	struct work_struct unmap_work;
+	atomic_t *state;
+	struct gntcore_stats *stats;
+	refcount_t users;
+	atomic_t live;
+	void (*release)(struct gntcore_fmap *fm);
+	struct module *owner;
+	void *priv;
+};
 
 static void gntcore_fmap_unmap_work(struct work_struct *work);
 
@@ -835,11 +890,7 @@ static void gntcore_fmap_unmap_run(struct gntcore_fmap *fm, unsigned int first,
 	gntcore_stat_add(fm->stats, GNTCORE_STAT_UNMAP_OPS, nk ? 2 * n : n);
 	req = gntcore_unmap_req_nowait();
 	if (req && !nk) {
-		/*
-		 * Auto-translated, or PV with no kernel mapping: on PV nothing
-		 * can hold such a page (get_user_pages() reaches it only
-		 * through its kernel mapping), so one batch, at once.
-		 */
+		/* No kernel mappings (auto-translated, dma-buf): one batch. */
 		gntcore_fmap_queue_run(fm, req, first, n, GNTCORE_RUN_USER);
 		return;
 	}
@@ -850,14 +901,9 @@ static void gntcore_fmap_unmap_run(struct gntcore_fmap *fm, unsigned int first,
 	}
 	if (fm->kunmap_ops) {
 		/*
-		 * PV: the user mappings go now, in one hypercall; an op that
-		 * fails keeps its status and makes its page DEAD at the end.
-		 * Then the kernel mappings go like auto-translated guests'
-		 * host mappings: once nobody else holds the page (whoever
-		 * holds it reaches it through its kernel mapping). Left to
-		 * the wait, a user PTE could outlive its page table, and the
-		 * mm, which sees a special PTE whose page is found through
-		 * the VMA, would drop a reference it never took.
+		 * PV: the user mappings now, whoever holds a page; an op
+		 * that fails keeps its status and makes its page DEAD at
+		 * the end. The kernel mappings wait for the holders.
 		 */
 		err = HYPERVISOR_grant_table_op(GNTTABOP_unmap_grant_ref,
 						fm->unmap_ops + first, n);
@@ -922,3 +968,73 @@ unsigned int gntcore_fmap_unmap(struct gntcore_fmap *fm, unsigned int first,
 	return claimed + run;
 }
 EXPORT_SYMBOL_NS_GPL(gntcore_fmap_unmap, XEN_GNTCORE_NS);
+
+/* Accessors for the devices; none of them takes a lock. */
+
+/** gntcore_fmap_count() - the number of grants of @fm */
+unsigned int gntcore_fmap_count(const struct gntcore_fmap *fm)
+{
+	return fm->count;
+}
+EXPORT_SYMBOL_NS_GPL(gntcore_fmap_count, XEN_GNTCORE_NS);
+
+/** gntcore_fmap_priv() - the @priv given to gntcore_fmap_alloc() */
+void *gntcore_fmap_priv(const struct gntcore_fmap *fm)
+{
+	return fm->priv;
+}
+EXPORT_SYMBOL_NS_GPL(gntcore_fmap_priv, XEN_GNTCORE_NS);
+
+/**
+ * gntcore_fmap_page() - the placeholder page of grant @i
+ * @fm: the map
+ * @i:  page index, below gntcore_fmap_count()
+ *
+ * Constant for the map's life. While the page is mapped, its kernel
+ * address maps the grant (on PV, for PTE mappings too).
+ */
+struct page *gntcore_fmap_page(const struct gntcore_fmap *fm, unsigned int i)
+{
+	return fm->pages[i];
+}
+EXPORT_SYMBOL_NS_GPL(gntcore_fmap_page, XEN_GNTCORE_NS);
+
+/**
+ * gntcore_fmap_pages() - the placeholder pages, gntcore_fmap_count() of them
+ * @fm: the map
+ *
+ * The array is the core's: read it, never write it.
+ */
+struct page **gntcore_fmap_pages(const struct gntcore_fmap *fm)
+{
+	return fm->pages;
+}
+EXPORT_SYMBOL_NS_GPL(gntcore_fmap_pages, XEN_GNTCORE_NS);
+
+/**
+ * gntcore_fmap_page_mapped() - whether grant @i is mapped now
+ * @fm: the map
+ * @i:  page index
+ *
+ * True from a successful gntcore_fmap_map() until an unmap claims the
+ * page: a caller that serialises its unmaps (and maps) of @fm against
+ * this call may use the page's kernel address meanwhile.
+ */
+bool gntcore_fmap_page_mapped(const struct gntcore_fmap *fm, unsigned int i)
+{
+	return atomic_read(&fm->state[i]) == GNTCORE_PAGE_MAPPED;
+}
+EXPORT_SYMBOL_NS_GPL(gntcore_fmap_page_mapped, XEN_GNTCORE_NS);
+
+/**
+ * gntcore_fmap_nr_mapped() - pages mapped or still being unmapped
+ * @fm: the map
+ *
+ * 0 once every unmap of @fm has completed; gntcore_fmap_count() after a
+ * successful gntcore_fmap_map() until the first unmap.
+ */
+unsigned int gntcore_fmap_nr_mapped(const struct gntcore_fmap *fm)
+{
+	return atomic_read(&fm->live);
+}
+EXPORT_SYMBOL_NS_GPL(gntcore_fmap_nr_mapped, XEN_GNTCORE_NS);

@@ -60,6 +60,7 @@ struct gntdev_notify {
  * @users:     references: the file's (until UNMAP_GRANT_REF or close)
  *             and one per VMA that maps it
  * @fm:        the core's map; freed, with this struct, by its release
+ * @grants:    the grants (MAP_GRANT_REF's list), @count of them (constant)
  * @index:     first page index in the file (constant)
  * @count:     number of grants (constant)
  * @readonly:  grants mapped without write access; chosen by the mmap()
@@ -78,6 +79,7 @@ struct gntdev_map {
 	struct rb_node node;
 	refcount_t users;
 	struct gntcore_fmap *fm;
+	struct ioctl_gntdev_grant_ref *grants;
 	unsigned long index;
 	unsigned int count;
 	bool readonly;

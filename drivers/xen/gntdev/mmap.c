@@ -84,8 +84,9 @@ void gntdev_unmap_range(struct gntdev_map *map, unsigned int first,
 		 * mapped page's kernel address maps its grant.
 		 */
 		if (pg >= first && pg - first < n && !map->readonly &&
-		    atomic_read(&fm->state[pg]) == GNTCORE_PAGE_MAPPED) {
-			u8 *va = pfn_to_kaddr(page_to_pfn(fm->pages[pg]));
+		    gntcore_fmap_page_mapped(fm, pg)) {
+			struct page *page = gntcore_fmap_page(fm, pg);
+			u8 *va = pfn_to_kaddr(page_to_pfn(page));
 
 			WRITE_ONCE(va[map->notify.addr & ~PAGE_MASK], 0);
 			map->notify.flags &= ~UNMAP_NOTIFY_CLEAR_BYTE;
@@ -139,7 +140,7 @@ static struct page *gntdev_vma_find_special_page(struct vm_area_struct *vma,
 {
 	struct gntdev_map *map = vma->vm_private_data;
 
-	return map->fm->pages[(addr - map->vm_start) >> PAGE_SHIFT];
+	return gntcore_fmap_page(map->fm, (addr - map->vm_start) >> PAGE_SHIFT);
 }
 
 static const struct vm_operations_struct gntdev_vmops = {
@@ -178,7 +179,6 @@ static int gntdev_set_pte_op(pte_t *pte, unsigned long addr, void *data)
 {
 	struct gntdev_map *map = data;
 	unsigned int i = (addr - map->vm_start) >> PAGE_SHIFT;
-	struct gnttab_map_grant_ref *op = &map->fm->map_ops[i];
 	/* guest_avail0 asks Xen to mark the PTE special (pte_special()). */
 	u32 flags = GNTMAP_host_map | GNTMAP_application_map |
 		    GNTMAP_contains_pte | (1 << _GNTMAP_guest_avail0);
@@ -186,7 +186,7 @@ static int gntdev_set_pte_op(pte_t *pte, unsigned long addr, void *data)
 	if (map->readonly)
 		flags |= GNTMAP_readonly;
 	gntcore_fmap_set_op(map->fm, i, arbitrary_virt_to_machine(pte).maddr,
-			    flags, op->ref, op->dom);
+			    flags, map->grants[i].ref, map->grants[i].domid);
 	return 0;
 }
 
@@ -248,18 +248,18 @@ static int gntdev_mmap_auto(struct gntdev_map *map, struct vm_area_struct *vma)
 	int err;
 
 	/* The first mmap() maps the grants; later ones share them. */
-	if (atomic_read(&fm->live) != fm->count) {
-		for (i = 0; i < fm->count; i++)
+	if (gntcore_fmap_nr_mapped(fm) != map->count) {
+		for (i = 0; i < map->count; i++)
 			gntcore_fmap_set_op(fm, i, 0,
 					    map->readonly ? GNTMAP_readonly : 0,
-					    fm->map_ops[i].ref,
-					    fm->map_ops[i].dom);
+					    map->grants[i].ref,
+					    map->grants[i].domid);
 		err = gntcore_fmap_map(fm);
 		if (err)
 			return err;
 		mapped_here = true;
 	}
-	err = vm_map_pages_zero(vma, fm->pages, fm->count);
+	err = vm_map_pages_zero(vma, gntcore_fmap_pages(fm), map->count);
 	if (err && mapped_here)
 		gntdev_unmap_range(map, 0, map->count);
 	return err;
@@ -283,7 +283,7 @@ int gntdev_mmap(struct file *file, struct vm_area_struct *vma)
 	if (gntdev_use_ptemod && atomic_read(&map->nr_vmas))
 		goto out_unlock;
 	/* Write access is chosen by the mmap() that maps the grants. */
-	if (!atomic_read(&map->fm->live))
+	if (!gntcore_fmap_nr_mapped(map->fm))
 		map->readonly = !(vma->vm_flags & VM_WRITE);
 	else if ((vma->vm_flags & VM_WRITE) && map->readonly)
 		goto out_unlock;

@@ -141,6 +141,12 @@ pkgs() {
 		[ -n "$p" ] && dpkg -x "$(download "$p")" "$root.tmp"
 	done <<<"$want"
 	relink "$root.tmp"
+	# A kernel's modules.dep is made at install time: make it here.
+	for p in "$root.tmp"/lib/modules/*/modules.order; do
+		[ -f "$p" ] || continue
+		p=${p%/modules.order}
+		depmod -b "$root.tmp" "${p##*/}"
+	done
 	printf %s "$want" >"$root.tmp/.complete"
 	rm -rf "$root" && mv "$root.tmp" "$root"
 	echo "$root"

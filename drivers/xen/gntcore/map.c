@@ -54,7 +54,8 @@ enum gntcore_page_state {
  * struct gntcore_fmap - a batch of foreign grants and their mappings
  * @count:      number of grants
  * @pages:      placeholder pages, one per grant (ballooned on PV; there
- *              the array holds them twice, for the unmap batch)
+ *              the array has a second half, for the unmap batch: see
+ *              gntcore_fmap_alloc())
  * @map_ops:    map operation per page (gntcore_fmap_set_op())
  * @unmap_ops:  the matching unmap operations, with their handles while
  *              the page is mapped
@@ -162,6 +163,15 @@ MODULE_PARM_DESC(placeholder_idle_ms,
 static void gntcore_ph_trim_fn(struct work_struct *work);
 static DECLARE_DELAYED_WORK(gntcore_ph_trim_work, gntcore_ph_trim_fn);
 static struct shrinker *gntcore_ph_shrinker;
+
+/*
+ * On PV, a page of our own (not foreign, so gnttab_unmap_refs() leaves
+ * its p2m entry alone) named for the kernel-address half of a combined
+ * unmap batch; NULL elsewhere, or if it could not be had (the
+ * placeholders are named twice then, whose second clearing is a slow
+ * p2m lookup).
+ */
+static struct page *gntcore_p2m_dummy;
 
 static void gntcore_ph_stat_add(s64 cached, s64 returned)
 {
@@ -284,6 +294,9 @@ void gntcore_map_init(void)
 	static const char name[] = "xen-gntcore-placeholders";
 	struct shrinker *sh = xen_gnt_shrinker_alloc(name);
 
+	if (xen_pv_domain())
+		gntcore_p2m_dummy = alloc_page(GFP_KERNEL);
+
 	if (sh) {
 		sh->count_objects = gntcore_ph_count_objects;
 		sh->scan_objects = gntcore_ph_scan_objects;
@@ -310,6 +323,9 @@ void gntcore_map_exit(void)
 		gnttab_free_pages(gntcore_ph_count, gntcore_ph_pages);
 	gntcore_ph_stat_add(-(s64)gntcore_ph_count, gntcore_ph_count);
 	gntcore_ph_count = 0;
+	if (gntcore_p2m_dummy)
+		__free_page(gntcore_p2m_dummy);
+	gntcore_p2m_dummy = NULL;
 }
 
 static void gntcore_fmap_free(struct gntcore_fmap *fm)
@@ -363,9 +379,10 @@ gntcore_fmap_alloc(struct gntcore_stats *st, unsigned int count,
 		return NULL;
 	/*
 	 * On PV, each array is twice as long: the second half holds the
-	 * kernel-address operations (and, for pages[], the same pages
-	 * again), so that a whole map's user and kernel unmaps are one
-	 * contiguous batch.
+	 * kernel-address operations, so that a whole map's user and kernel
+	 * unmaps are one contiguous batch, and for pages[] the pages the
+	 * kernel's unmap helper is to give back the p2m entries of for
+	 * them: gntcore_p2m_dummy, which has none to give back.
 	 */
 	pv = xen_pv_domain() ? 2 : 1;
 	fm->count = count;
@@ -385,9 +402,8 @@ gntcore_fmap_alloc(struct gntcore_stats *st, unsigned int count,
 		fm->pages = NULL;
 		goto err;
 	}
-	if (pv == 2)
-		memcpy(fm->pages + count, fm->pages,
-		       count * sizeof(*fm->pages));
+	for (i = count; i < pv * count; i++)
+		fm->pages[i] = gntcore_p2m_dummy ?: fm->pages[i - count];
 	for (i = 0; i < count; i++) {
 		fm->unmap_ops[i].handle = INVALID_GRANT_HANDLE;
 		if (fm->kunmap_ops)

@@ -25,8 +25,9 @@
  * (MAP_SHARED only: EINVAL otherwise; ENOENT if the range is not
  * allocated) and @gref_ids holds one grant reference per page.
  * Nothing is left allocated on failure. Errors: EINVAL for a @count of 0,
- * unknown @flags or a bad @domid; ENOSPC over the global or per-file page
- * limit or when the grant table is full; ENOMEM; EFAULT.
+ * unknown @flags or a bad @domid; ENOSPC over the global page limit (or
+ * a per-file one, if the administrator set one) or when the grant table
+ * is full; ENOMEM; EFAULT.
  */
 #define IOCTL_GNTALLOC_ALLOC_GREF \
 	_IOC(_IOC_NONE, 'G', 5, sizeof(struct ioctl_gntalloc_alloc_gref))

@@ -511,6 +511,85 @@ TEST_F(gntalloc, limit_above_1024_improved)
 }
 
 /*
+ * By default one file may hold every page the global limit allows: Linux
+ * has no per-file cap, and Qubes' gui-agent keeps all its window buffers
+ * on one libxengntshr handle (two 4K framebuffers are about 16,200
+ * pages). Run in dom0 only: a domU's grant table may hold fewer entries.
+ */
+TEST_F(gntalloc, one_file_past_16384_pages_improved)
+{
+	enum { CHUNK = 1024, TOTAL = 16384 + CHUNK };
+	long long limit, file_limit;
+	uint64_t index;
+	int i;
+
+	if (!xg_is_ours())
+		SKIP(return, "in-tree gntalloc: the global limit is 1024");
+	if (self->domid != 0)
+		SKIP(return, "dom0 only: %u pages need as many grant entries",
+		     TOTAL);
+	limit = xg_module_param("xen_gntalloc", "limit");
+	file_limit = xg_module_param("xen_gntalloc", "file_limit");
+	EXPECT_EQ(0, file_limit) TH_LOG("default file_limit: %lld", file_limit);
+	ASSERT_LE(TOTAL, limit) TH_LOG("limit parameter: %lld", limit);
+	for (i = 0; i < TOTAL / CHUNK; i++) {
+		ASSERT_EQ(0, xg_gntalloc_alloc(self->fd, self->domid,
+					       GNTALLOC_FLAG_WRITABLE, CHUNK,
+					       &index, NULL))
+			TH_LOG("after %d pages", i * CHUNK);
+	}
+}
+
+#define FILE_LIMIT_PARAM "/sys/module/xen_gntalloc/parameters/file_limit"
+
+static int write_file_limit(long long v)
+{
+	char buf[32];
+	int fd, n, rc = 0;
+
+	fd = open(FILE_LIMIT_PARAM, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = snprintf(buf, sizeof(buf), "%lld\n", v);
+	if (write(fd, buf, n) != n)
+		rc = -errno;
+	close(fd);
+	return rc;
+}
+
+/* file_limit, when set, caps each file on its own. */
+TEST_F(gntalloc, file_limit_caps_one_file_improved)
+{
+	long long old;
+	uint64_t index;
+	int fd2, rc;
+
+	if (!xg_is_ours())
+		SKIP(return, "in-tree gntalloc has no file_limit");
+	old = xg_module_param("xen_gntalloc", "file_limit");
+	ASSERT_LE(0, old) TH_LOG("file_limit: %s", strerror((int)-old));
+	rc = write_file_limit(4);
+	if (rc == -EACCES || rc == -EPERM)
+		SKIP(return, "cannot set file_limit: %s", strerror(-rc));
+	ASSERT_EQ(0, rc) TH_LOG("set file_limit: %s", strerror(-rc));
+	fd2 = xg_open(XG_GNTALLOC);
+	EXPECT_LE(0, fd2);
+	EXPECT_EQ(0, xg_gntalloc_alloc(self->fd, self->domid,
+				       GNTALLOC_FLAG_WRITABLE, 3, &index, NULL));
+	EXPECT_EQ(-ENOSPC, xg_gntalloc_alloc(self->fd, self->domid,
+					     GNTALLOC_FLAG_WRITABLE, 2, &index,
+					     NULL));
+	EXPECT_EQ(0, xg_gntalloc_alloc(self->fd, self->domid,
+				       GNTALLOC_FLAG_WRITABLE, 1, &index, NULL));
+	/* Another file has a cap of its own. */
+	EXPECT_EQ(0, xg_gntalloc_alloc(fd2, self->domid, GNTALLOC_FLAG_WRITABLE,
+				       4, &index, NULL));
+	if (fd2 >= 0)
+		close(fd2);
+	EXPECT_EQ(0, write_file_limit(old));
+}
+
+/*
  * xen-gnt counts its pages in debugfs: after a file is closed and its
  * mappings gone, live_* and pending_* are back where they were.
  */

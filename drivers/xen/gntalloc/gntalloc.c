@@ -447,7 +447,10 @@ err_unreserve:
 	return ret;
 }
 
-/* IOCTL_GNTALLOC_DEALLOC_GREF: all of the range, or nothing. */
+/*
+ * IOCTL_GNTALLOC_DEALLOC_GREF: all of the range, or nothing. Every bad
+ * request is EINVAL, Linux's answer to a range it does not find.
+ */
 static long
 gntalloc_ioctl_dealloc(struct gntalloc_file *gf,
 		       struct ioctl_gntalloc_dealloc_gref __user *uarg)
@@ -462,16 +465,14 @@ gntalloc_ioctl_dealloc(struct gntalloc_file *gf,
 			   offsetofend(struct ioctl_gntalloc_dealloc_gref,
 				       count)))
 		return -EFAULT;
-	if (!op.count)
-		return -EINVAL;
-	if (offset_in_page(op.index) ||
+	if (!op.count || offset_in_page(op.index) ||
 	    op.index >> PAGE_SHIFT >= GNTALLOC_MAX_PGOFF)
-		return -ENOENT;
+		return -EINVAL;
 	first = op.index >> PAGE_SHIFT;
 
 	mutex_lock(&gf->lock);
 	if (!gntalloc_range_allocated(gf, first, op.count)) {
-		ret = -ENOENT;
+		ret = -EINVAL;
 		goto out;
 	}
 	for (i = 0; i < op.count; i += n) {
@@ -484,7 +485,12 @@ out:
 	return ret;
 }
 
-/* IOCTL_GNTALLOC_SET_UNMAP_NOTIFY: replaces the page's earlier request. */
+/*
+ * IOCTL_GNTALLOC_SET_UNMAP_NOTIFY: replaces the page's earlier request.
+ * The page is looked up before the action is checked, as in Linux: a
+ * request for a page the file does not have is ENOENT, whatever else is
+ * wrong with it.
+ */
 static long
 gntalloc_ioctl_notify(struct gntalloc_file *gf,
 		      struct ioctl_gntalloc_unmap_notify __user *uarg)
@@ -497,8 +503,6 @@ gntalloc_ioctl_notify(struct gntalloc_file *gf,
 
 	if (copy_from_user(&op, uarg, sizeof(op)))
 		return -EFAULT;
-	if (op.action & ~GNTALLOC_NOTIFY_ALL)
-		return -EINVAL;
 	if (op.index >> PAGE_SHIFT >= GNTALLOC_MAX_PGOFF)
 		return -ENOENT;
 	pgoff = op.index >> PAGE_SHIFT;
@@ -506,6 +510,10 @@ gntalloc_ioctl_notify(struct gntalloc_file *gf,
 	mutex_lock(&gf->lock);
 	if (!gntalloc_range_allocated(gf, pgoff, 1)) {
 		ret = -ENOENT;
+		goto out;
+	}
+	if (op.action & ~GNTALLOC_NOTIFY_ALL) {
+		ret = -EINVAL;
 		goto out;
 	}
 	p = gntalloc_run(gf, pgoff, 1, &c, &n);

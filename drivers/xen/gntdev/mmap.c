@@ -22,12 +22,13 @@
  *    the placeholder pages, which are then inserted into the VMA like any
  *    page. They stay mapped until the range's last reference goes.
  *
- * Defined behaviour: a second mmap() of a range already mapped on PV,
- * or a writable mmap() of a range whose grants are mapped read-only, is
- * EINVAL; an mmap()
- * while an earlier unmap of the range is still in flight is EAGAIN
- * (libxengnttab retries). Partial munmap() and MAP_FIXED over part of a
- * mapping unmap exactly the pages concerned; the rest stay usable.
+ * Defined behaviour: a second mmap() of a range already mapped on PV, a
+ * writable mmap() of a range whose grants are mapped read-only, or a
+ * writable MAP_PRIVATE one, is EINVAL (a read-only MAP_PRIVATE mapping
+ * is allowed, and stays read-only); an mmap() while an earlier unmap of
+ * the range is still in flight is EAGAIN (libxengnttab retries).
+ * Partial munmap() and MAP_FIXED over part of a mapping unmap exactly
+ * the pages concerned; the rest stay usable.
  * mremap() is refused (EINVAL). A read-only mapping cannot be made
  * writable with mprotect().
  *
@@ -280,8 +281,16 @@ int gntdev_mmap(struct file *file, struct vm_area_struct *vma)
 	struct gntdev_map *map;
 	int err = -EINVAL;
 
-	if (!(vma->vm_flags & VM_SHARED))
-		return -EINVAL;
+	/*
+	 * A private mapping must stay read-only: written, it would copy the
+	 * grant's page on write. Without VM_MAYWRITE neither mprotect() nor
+	 * a forced write (ptrace, /proc/pid/mem) can make it writable.
+	 */
+	if (!(vma->vm_flags & VM_SHARED)) {
+		if (vma->vm_flags & VM_WRITE)
+			return -EINVAL;
+		vm_flags_clear(vma, VM_MAYWRITE);
+	}
 
 	mutex_lock(&priv->lock);
 	map = gntdev_find_map(priv, index);

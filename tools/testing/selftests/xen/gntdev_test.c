@@ -573,6 +573,59 @@ TEST_F(selfgrant, readonly_grant)
 	munmap(a, PG);
 }
 
+/*
+ * A read-only MAP_PRIVATE mapping works, as in-tree: it shows the grants'
+ * pages themselves, the peer's writes included.
+ */
+TEST_F(selfgrant, mmap_private_readonly)
+{
+	uint64_t index;
+	uint8_t *g;
+
+	xg_fill(self->sg.apage, 2 * PG, 40);
+	ASSERT_EQ(0, xg_gntdev_map(self->sg.dev, self->sg.domid, 2,
+				   self->sg.grefs, &index));
+	g = xg_mmap(self->sg.dev, index, 2, PROT_READ, MAP_PRIVATE);
+	ASSERT_NE(NULL, g) TH_LOG("mmap: %s", strerror(errno));
+	EXPECT_EQ(-1, xg_check(g, 2 * PG, 40));
+	self->sg.apage[PG + 9] = 0x42;
+	EXPECT_EQ(0x42, g[PG + 9]);
+	EXPECT_EQ(0, munmap(g, 2 * PG));
+	EXPECT_EQ(0, xg_gntdev_unmap(self->sg.dev, index, 2));
+}
+
+/*
+ * A private mapping never gains write access: not with mprotect(), not
+ * through /proc/self/mem (the grant's page would be copied on write).
+ * In-tree 6.12 refuses too; in-tree 6.1 lets mprotect() make it writable.
+ */
+TEST_F(selfgrant, mmap_private_never_writable_improved)
+{
+	uint64_t index;
+	char c = 0x5a;
+	uint8_t *g;
+	int fd;
+
+	if (!xg_is_ours())
+		SKIP(return, "in-tree 6.1 lets mprotect() make it writable");
+	xg_fill(self->sg.apage, 2 * PG, 43);
+	ASSERT_EQ(0, xg_gntdev_map(self->sg.dev, self->sg.domid, 2,
+				   self->sg.grefs, &index));
+	g = xg_mmap(self->sg.dev, index, 2, PROT_READ, MAP_PRIVATE);
+	ASSERT_NE(NULL, g) TH_LOG("mmap: %s", strerror(errno));
+	EXPECT_EQ(-1, mprotect(g, PG, PROT_READ | PROT_WRITE));
+	EXPECT_EQ(EACCES, errno);
+	fd = open("/proc/self/mem", O_RDWR | O_CLOEXEC);
+	if (fd >= 0) {
+		EXPECT_EQ(-1, pwrite(fd, &c, 1, (off_t)(uintptr_t)g));
+		close(fd);
+	}
+	EXPECT_EQ(-1, xg_check(g, 2 * PG, 43));
+	EXPECT_EQ(-1, xg_check(self->sg.apage, 2 * PG, 43));
+	EXPECT_EQ(0, munmap(g, 2 * PG));
+	EXPECT_EQ(0, xg_gntdev_unmap(self->sg.dev, index, 2));
+}
+
 /* CLEAR_BYTE: the byte is zero once the mapping is gone, nothing else is. */
 TEST_F(selfgrant, notify_clear_byte_on_unmap)
 {

@@ -290,6 +290,26 @@ TEST_F(gntdev, grant_copy_bad_pointer_efault)
 	EXPECT_EQ(-EFAULT, xg_gntdev_copy(self->fd, &seg, 1));
 }
 
+/*
+ * A segment of length 0 copies nothing and touches nothing, neither its
+ * local buffer (here unmapped) nor its grant (here a bad reference):
+ * GNTST_okay, as in-tree.
+ */
+TEST_F(gntdev, grant_copy_zero_length_okay)
+{
+	struct gntdev_grant_copy_segment seg[3];
+	int i;
+
+	xg_seg_from_gref(&seg[0], 0, XG_BAD_GREF, 0, (void *)16, 0);
+	xg_seg_to_gref(&seg[1], (void *)16, 0, XG_BAD_GREF, 0, 0);
+	xg_seg_from_gref(&seg[2], 0, XG_BAD_GREF, 0, NULL, 0);
+	seg[2].flags |= XG_GNTCOPY_DEST_GREF;
+	seg[2].dest.foreign.ref = XG_BAD_GREF;
+	ASSERT_EQ(0, xg_gntdev_copy(self->fd, seg, 3));
+	for (i = 0; i < 3; i++)
+		EXPECT_EQ(XG_GNTST_OKAY, seg[i].status) TH_LOG("segment %d", i);
+}
+
 /* A grant reference or a domain that does not exist: per-segment status. */
 TEST_F(gntdev, grant_copy_bad_grant_status)
 {

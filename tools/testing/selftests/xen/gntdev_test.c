@@ -646,6 +646,67 @@ TEST_F(selfgrant, mmap_private_never_writable_improved)
 	EXPECT_EQ(0, xg_gntdev_unmap(self->sg.dev, index, 2));
 }
 
+/*
+ * mremap() of a mapping is refused before anything moves: the mapping
+ * stays where it was and keeps working (on PV its grants stay mapped).
+ * In-tree lets the move go ahead, the grants unmapped on the way.
+ */
+TEST_F(selfgrant, mremap_refused_mapping_kept_improved)
+{
+	uint8_t *g, *dst;
+	uint64_t index;
+	void *r;
+
+	if (!xg_is_ours())
+		SKIP(return, "in-tree gntdev moves the mapping, unmapped");
+	xg_fill(self->sg.apage, 2 * PG, 41);
+	g = map_self(self, self->sg.dev, 0, 2, PROT_READ | PROT_WRITE, &index);
+	ASSERT_NE(NULL, g) TH_LOG("map: %s", strerror(errno));
+	dst = mmap(NULL, 2 * PG, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, dst);
+	/* All of it. */
+	r = mremap(g, 2 * PG, 2 * PG, MREMAP_MAYMOVE | MREMAP_FIXED, dst);
+	EXPECT_EQ(MAP_FAILED, r);
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, xg_check(g, 2 * PG, 41));
+	/* One page of it. */
+	r = mremap(g + PG, PG, PG, MREMAP_MAYMOVE | MREMAP_FIXED, dst);
+	EXPECT_EQ(MAP_FAILED, r);
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, xg_check(g, 2 * PG, 41));
+	/* Writes still reach the pages. */
+	g[PG + 3] = 0x5a;
+	EXPECT_EQ(0x5a, self->sg.apage[PG + 3]);
+	munmap(dst, 2 * PG);
+	EXPECT_EQ(0, munmap(g, 2 * PG));
+	EXPECT_EQ(0, xg_gntdev_unmap(self->sg.dev, index, 2));
+}
+
+/*
+ * A MAP_FIXED mmap() of a range exactly over its own mapping replaces
+ * it (the old mapping goes first). In-tree maps a range once only.
+ */
+TEST_F(selfgrant, mmap_fixed_over_own_mapping_improved)
+{
+	uint64_t index;
+	uint8_t *g;
+	void *r;
+
+	if (!xg_is_ours())
+		SKIP(return, "in-tree gntdev maps a range once only");
+	xg_fill(self->sg.apage, 2 * PG, 42);
+	g = map_self(self, self->sg.dev, 0, 2, PROT_READ | PROT_WRITE, &index);
+	ASSERT_NE(NULL, g) TH_LOG("map: %s", strerror(errno));
+	r = mmap(g, 2 * PG, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+		 self->sg.dev, (off_t)index);
+	ASSERT_EQ((void *)g, r) TH_LOG("mmap: %s", strerror(errno));
+	EXPECT_EQ(-1, xg_check(g, 2 * PG, 42));
+	g[PG + 1] = 0x24;
+	EXPECT_EQ(0x24, self->sg.apage[PG + 1]);
+	EXPECT_EQ(0, munmap(g, 2 * PG));
+	EXPECT_EQ(0, xg_gntdev_unmap(self->sg.dev, index, 2));
+}
+
 /* CLEAR_BYTE: the byte is zero once the mapping is gone, nothing else is. */
 TEST_F(selfgrant, notify_clear_byte_on_unmap)
 {

@@ -28,6 +28,19 @@ static inline void vm_flags_clear(struct vm_area_struct *vma, vm_flags_t flags)
 }
 #endif
 
+#ifndef XEN_GNT_HAVE_MM_GET_UNMAPPED_AREA
+#include <linux/sched/mm.h>
+
+/* Before 6.10 the mm's placement policy was a method of the mm. */
+static inline unsigned long
+mm_get_unmapped_area(struct mm_struct *mm, struct file *file,
+		     unsigned long addr, unsigned long len, unsigned long pgoff,
+		     unsigned long flags)
+{
+	return mm->get_unmapped_area(file, addr, len, pgoff, flags);
+}
+#endif
+
 /*
  * The symbol namespace of the core's API, for EXPORT_SYMBOL_NS_GPL() and
  * MODULE_IMPORT_NS(): a string literal from 6.13 on, a bare identifier

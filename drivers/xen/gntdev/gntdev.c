@@ -483,6 +483,7 @@ static const struct file_operations gntdev_fops = {
 	.open = gntdev_open,
 	.release = gntdev_release,
 	.mmap = gntdev_mmap,
+	.get_unmapped_area = gntdev_get_unmapped_area,
 	.unlocked_ioctl = gntdev_ioctl,
 #ifdef CONFIG_COMPAT
 	.compat_ioctl = gntdev_compat_ioctl,

@@ -100,6 +100,9 @@ void gntdev_unmap_range(struct gntdev_map *map, unsigned int first,
 struct gntdev_map *gntdev_find_map(struct gntdev_priv *priv,
 				   unsigned long index);
 int gntdev_mmap(struct file *file, struct vm_area_struct *vma);
+unsigned long gntdev_get_unmapped_area(struct file *file, unsigned long addr,
+				       unsigned long len, unsigned long pgoff,
+				       unsigned long flags);
 struct gntdev_map *gntdev_vma_to_map(struct vm_area_struct *vma,
 				     struct file *file);
 long gntdev_ioctl_grant_copy(struct gntdev_priv *priv, void __user *arg,

@@ -22,20 +22,24 @@
  *    the placeholder pages, which are then inserted into the VMA like any
  *    page. They stay mapped until the range's last reference goes.
  *
- * Defined behaviour: a second mmap() of a range already mapped on PV,
- * or a writable mmap() of a range whose grants are mapped read-only, is
- * EINVAL; an mmap()
- * while an earlier unmap of the range is still in flight is EAGAIN
- * (libxengnttab retries). Partial munmap() and MAP_FIXED over part of a
- * mapping unmap exactly the pages concerned; the rest stay usable.
- * mremap() is refused (EINVAL). A read-only mapping cannot be made
+ * Defined behaviour: a second mmap() of a range already mapped on PV, a
+ * writable mmap() of a range whose grants are mapped read-only, or a
+ * writable MAP_PRIVATE one, is EINVAL (a read-only MAP_PRIVATE mapping
+ * is allowed, and stays read-only); an mmap() while an earlier unmap of
+ * the range is still in flight is EAGAIN (libxengnttab retries).
+ * Partial munmap() and MAP_FIXED over part of a mapping unmap exactly
+ * the pages concerned; the rest stay usable.
+ * mremap() is refused (EINVAL), on PV before anything moves
+ * (gntdev_get_unmapped_area()). A read-only mapping cannot be made
  * writable with mprotect().
  *
  * Lifetime: every VMA (pieces after a split, copies after fork on
  * auto-translated guests) holds a reference to its gntdev_map.
  */
 #include <linux/mm.h>
+#include <linux/mman.h>
 #include <linux/mmu_notifier.h>
+#include <linux/sched/mm.h>
 #include <xen/events.h>
 #include <xen/features.h>
 #include <xen/grant_table.h>
@@ -125,6 +129,12 @@ static void gntdev_vma_close(struct vm_area_struct *vma)
 	gntdev_put_map(map);
 }
 
+/*
+ * mremap() is refused. On PV gntdev_get_unmapped_area() has refused it
+ * already, before anything moved; this refusal comes after the page
+ * tables have moved (they are then moved back), which is harmless only
+ * on auto-translated guests, where no notifier fires on the way.
+ */
 static int gntdev_vma_mremap(struct vm_area_struct *vma)
 {
 	return -EINVAL;
@@ -265,6 +275,51 @@ static int gntdev_mmap_auto(struct gntdev_map *map, struct vm_area_struct *vma)
 	return err;
 }
 
+/**
+ * gntdev_get_unmapped_area() - where a new mapping of the file may go
+ * @file:  the gntdev file
+ * @addr:  hint, or the address of a fixed mapping
+ * @len:   length
+ * @pgoff: page offset in the file
+ * @flags: MAP_* flags
+ *
+ * mmap() asks this before it maps, and so does mremap() before it moves
+ * a mapping: the move's first step, moving the page tables, invalidates
+ * the old range, and on PV the notifier then unmaps the grants, so the
+ * refusal of gntdev_vma_mremap() comes too late to keep them. On PV a
+ * range is mapped once at a time: a request for a range mapped now is a
+ * move, or a second mmap() that gntdev_mmap() would refuse anyway. It
+ * is refused here, with nothing moved. One exception: a MAP_FIXED
+ * mmap() of the whole range exactly over its own mapping replaces that
+ * mapping, which goes first (a move never lands on the range it moves
+ * from: mremap() refuses overlaps). Called with the mmap lock held (the
+ * order is the mmap lock, then priv->lock).
+ *
+ * Return: the address, as the mm's own allocator finds it, or -EINVAL.
+ */
+unsigned long gntdev_get_unmapped_area(struct file *file, unsigned long addr,
+				       unsigned long len, unsigned long pgoff,
+				       unsigned long flags)
+{
+	struct gntdev_priv *priv = file->private_data;
+	struct gntdev_map *map;
+	bool refuse = false;
+
+	if (gntdev_use_ptemod) {
+		mutex_lock(&priv->lock);
+		map = gntdev_find_map(priv, pgoff);
+		if (map && atomic_read(&map->nr_vmas))
+			refuse = !(flags & MAP_FIXED) || !map->notifier_on ||
+				 map->notifier.mm != current->mm ||
+				 addr != map->vm_start || pgoff != map->index ||
+				 len != (unsigned long)map->count << PAGE_SHIFT;
+		mutex_unlock(&priv->lock);
+		if (refuse)
+			return -EINVAL;
+	}
+	return mm_get_unmapped_area(current->mm, file, addr, len, pgoff, flags);
+}
+
 int gntdev_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	struct gntdev_priv *priv = file->private_data;
@@ -273,8 +328,16 @@ int gntdev_mmap(struct file *file, struct vm_area_struct *vma)
 	struct gntdev_map *map;
 	int err = -EINVAL;
 
-	if (!(vma->vm_flags & VM_SHARED))
-		return -EINVAL;
+	/*
+	 * A private mapping must stay read-only: written, it would copy the
+	 * grant's page on write. Without VM_MAYWRITE neither mprotect() nor
+	 * a forced write (ptrace, /proc/pid/mem) can make it writable.
+	 */
+	if (!(vma->vm_flags & VM_SHARED)) {
+		if (vma->vm_flags & VM_WRITE)
+			return -EINVAL;
+		vm_flags_clear(vma, VM_MAYWRITE);
+	}
 
 	mutex_lock(&priv->lock);
 	map = gntdev_find_map(priv, index);

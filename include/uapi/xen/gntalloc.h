@@ -25,8 +25,9 @@
  * (MAP_SHARED only: EINVAL otherwise; ENOENT if the range is not
  * allocated) and @gref_ids holds one grant reference per page.
  * Nothing is left allocated on failure. Errors: EINVAL for a @count of 0,
- * unknown @flags or a bad @domid; ENOSPC over the global or per-file page
- * limit or when the grant table is full; ENOMEM; EFAULT.
+ * unknown @flags or a bad @domid; ENOSPC over the global page limit (or
+ * a per-file one, if the administrator set one) or when the grant table
+ * is full; ENOMEM; EFAULT.
  */
 #define IOCTL_GNTALLOC_ALLOC_GREF \
 	_IOC(_IOC_NONE, 'G', 5, sizeof(struct ioctl_gntalloc_alloc_gref))
@@ -59,8 +60,9 @@ struct ioctl_gntalloc_alloc_gref {
  *
  * The pages stop being reachable through this file at once; each is freed
  * and its grant revoked once no process maps it and the peer has unmapped
- * it. Errors: ENOENT if any page of the range is not allocated on this
- * file (nothing is deallocated then); EINVAL for a @count of 0.
+ * it. Errors: EINVAL if any page of the range is not allocated on this
+ * file (nothing is deallocated then), for a @count of 0, or an @index
+ * that is not page aligned.
  */
 #define IOCTL_GNTALLOC_DEALLOC_GREF \
 	_IOC(_IOC_NONE, 'G', 6, sizeof(struct ioctl_gntalloc_dealloc_gref))
@@ -80,8 +82,8 @@ struct ioctl_gntalloc_dealloc_gref {
  * longer mapped by any process of ours: clear the byte at @index
  * (UNMAP_NOTIFY_CLEAR_BYTE) and/or signal @event_channel_port
  * (UNMAP_NOTIFY_SEND_EVENT). A second call replaces the first. Errors:
- * EINVAL for unknown action bits or a bad event channel; ENOENT if the
- * page is not allocated on this file.
+ * ENOENT if the page is not allocated on this file (checked first);
+ * EINVAL for unknown action bits or a bad event channel.
  */
 #define IOCTL_GNTALLOC_SET_UNMAP_NOTIFY \
 	_IOC(_IOC_NONE, 'G', 7, sizeof(struct ioctl_gntalloc_unmap_notify))

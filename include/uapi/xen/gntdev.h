@@ -31,9 +31,10 @@ struct ioctl_gntdev_grant_ref {
  * IOCTL_GNTDEV_MAP_GRANT_REF - reserve a file range for a set of grants.
  *
  * Records @count grants and returns in @index the file offset at which
- * they must be mmap()ed (MAP_SHARED, length @count pages). No hypercall is
- * made here: the grants are mapped, in one batch, by mmap(). The range
- * stays reserved until IOCTL_GNTDEV_UNMAP_GRANT_REF and the last munmap().
+ * they must be mmap()ed (MAP_SHARED, or MAP_PRIVATE without PROT_WRITE;
+ * length @count pages). No hypercall is made here: the grants are mapped,
+ * in one batch, by mmap(). The range stays reserved until
+ * IOCTL_GNTDEV_UNMAP_GRANT_REF and the last munmap().
  *
  * Errors: EINVAL if @count is 0 or above the per-call limit (module
  * parameter "limit"), or a domid is reserved (>= DOMID_FIRST_RESERVED);

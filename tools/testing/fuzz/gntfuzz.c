@@ -19,7 +19,8 @@
  * of their own and with guessed ones (index 0, count 0, the index the
  * file hands out next), so they unmap and deallocate thread 0's ranges
  * behind its back.  Every such destructive call is published, before it
- * is made, as a "chaos intent" (file, range); thread 0 forgets the
+ * is made and again once it has returned, as a "chaos intent" (file,
+ * range); thread 0 forgets the
  * records an intent may have destroyed before its next operation, and a
  * check whose record an intent published during the operation may have
  * touched is skipped.  So each check holds whatever the interleaving.

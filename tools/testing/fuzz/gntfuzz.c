@@ -19,7 +19,8 @@
  * of their own and with guessed ones (index 0, count 0, the index the
  * file hands out next), so they unmap and deallocate thread 0's ranges
  * behind its back.  Every such destructive call is published, before it
- * is made, as a "chaos intent" (file, range); thread 0 forgets the
+ * is made and again once it has returned, as a "chaos intent" (file,
+ * range); thread 0 forgets the
  * records an intent may have destroyed before its next operation, and a
  * check whose record an intent published during the operation may have
  * touched is skipped.  So each check holds whatever the interleaving.
@@ -329,9 +330,11 @@ static int sysret(long r)
 /*
  * Chaos intents: a call that may destroy ranges of a file (an unmap or a
  * deallocation with a guessed index, a close) is published here before it
- * is made. Thread 0 drops the records an intent may have hit before each
- * operation (chaos_apply), and does not believe a check on a record an
- * intent published since then may have hit (chaos_hits).
+ * is made, and again once it has returned (while it is in flight, and it
+ * may be held up for long, it can destroy a range thread 0 creates
+ * meanwhile). Thread 0 drops the records an intent may have hit before
+ * each operation (chaos_apply), and does not believe a check on a record
+ * an intent published since then may have hit (chaos_hits).
  */
 #define NINTENT 1024
 struct intent {
@@ -1741,6 +1744,7 @@ static void racer_main(struct stall *st)
 
 			ret = ioctl(t->fd, IOCTL_GNTALLOC_DEALLOC_GREF, &d);
 		}
+		chaos_publish(t, idx, c ? c : (t->kind == K_ALLOC ? n : 0), 0);
 		break;
 	}
 	case RACE_MMAP:
@@ -1775,6 +1779,7 @@ static void racer_main(struct stall *st)
 		 */
 		chaos_publish(t, 0, 0, 1);
 		ret = dup2(devnull, t->fd) < 0 ? -1 : 0;
+		chaos_publish(t, 0, 0, 1);
 		break;
 	case RACE_CLOSE_FD:
 		ret = close(st->close_fd);
@@ -2219,6 +2224,7 @@ static void r_dealloc(void)
 	chaos_publish(&t, d.index, d.count, 0);
 	ret = xioctl(&t, IOCTL_GNTALLOC_DEALLOC_GREF, &d, sizeof(d), D_IN,
 		     d.count, -1);
+	chaos_publish(&t, d.index, d.count, 0);
 	note("r_dealloc slot %d index 0x%" PRIx64 " count %u -> %d", t.slot,
 	     (uint64_t)d.index, d.count, ret);
 }
@@ -2281,6 +2287,7 @@ static void r_unmap(void)
 	chaos_publish(&t, u.index, u.count, 0);
 	ret = xioctl(&t, IOCTL_GNTDEV_UNMAP_GRANT_REF, &u, sizeof(u), D_IN,
 		     u.count, -1);
+	chaos_publish(&t, u.index, u.count, 0);
 	note("r_unmap slot %d index 0x%" PRIx64 " count %u -> %d", t.slot,
 	     (uint64_t)u.index, u.count, ret);
 }

@@ -19,6 +19,10 @@ pkgs=(
 	busybox-static cpio kmod zstd xz-utils gzip
 	# the vchan check helper (static) and the selftests' build
 	gcc libc6-dev make libxen-dev gcc-i686-linux-gnu libc6-dev-i386-cross linux-source-6.12
+	# arm64 (tools/arm64): QEMU for Xen/Arm, the cross compilers of the
+	# modules and of the selftests (AArch32 for compat_test_32)
+	qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross
+	gcc-arm-linux-gnueabihf libc6-dev-armhf-cross
 	# GNU coreutils timeout/tail --pid, setsid and losetup (util-linux),
 	# strace for debugging in dom0
 	coreutils util-linux procps strace

@@ -102,9 +102,9 @@ struct gntcore_fmap *
 gntcore_fmap_alloc(struct gntcore_stats *st, unsigned int count,
 		   void (*release)(struct gntcore_fmap *fm),
 		   struct module *owner, void *priv);
-void gntcore_fmap_set_op(struct gntcore_fmap *fm, unsigned int i,
-			 phys_addr_t host_addr, u32 gntmap_flags,
-			 grant_ref_t ref, domid_t domid);
+int gntcore_fmap_set_op(struct gntcore_fmap *fm, unsigned int i,
+			phys_addr_t host_addr, u32 gntmap_flags,
+			grant_ref_t ref, domid_t domid);
 void gntcore_fmap_get(struct gntcore_fmap *fm);
 void gntcore_fmap_put(struct gntcore_fmap *fm);
 int gntcore_fmap_map(struct gntcore_fmap *fm);

@@ -426,6 +426,19 @@ err:
 }
 EXPORT_SYMBOL_NS_GPL(gntcore_fmap_alloc, XEN_GNTCORE_NS);
 
+/* Why a page in @state (not NONE) cannot be mapped now. */
+static int gntcore_state_errno(int state)
+{
+	switch (state) {
+	case GNTCORE_PAGE_MAPPED:
+		return -EBUSY;
+	case GNTCORE_PAGE_DEAD:
+		return -EIO;
+	default: /* MAPPING, UNMAPPING, UNMAP_LATER: in flight */
+		return -EAGAIN;
+	}
+}
+
 /* Kernel address of a placeholder page, as grant ops want it. */
 static unsigned long gntcore_page_kaddr(struct page *page)
 {
@@ -445,17 +458,28 @@ static unsigned long gntcore_page_kaddr(struct page *page)
  *
  * On PV, a PTE mapping comes with a mapping of the placeholder's kernel
  * address (read-only if the PTE is), made in the same batch. Must be
- * called for every page before each gntcore_fmap_map(), and not on a page
- * that is mapped or being unmapped.
+ * called for every page before each gntcore_fmap_map().
+ *
+ * The page's operations are rewritten only while it is unmapped (NONE):
+ * an unmap still in flight owns the handles it is to give back to Xen,
+ * and a handle lost there leaves the grant mapped for good. Nothing else
+ * makes a NONE page change state, so the check holds until the caller's
+ * gntcore_fmap_map().
+ *
+ * Return: 0; -EBUSY if the page is mapped, -EAGAIN if its unmap is still
+ * in flight, -EIO if Xen refused to unmap it (DEAD).
  */
-void gntcore_fmap_set_op(struct gntcore_fmap *fm, unsigned int i,
-			 phys_addr_t host_addr, u32 gntmap_flags,
-			 grant_ref_t ref, domid_t domid)
+int gntcore_fmap_set_op(struct gntcore_fmap *fm, unsigned int i,
+			phys_addr_t host_addr, u32 gntmap_flags,
+			grant_ref_t ref, domid_t domid)
 {
 	unsigned long kaddr = gntcore_page_kaddr(fm->pages[i]);
 	struct gnttab_map_grant_ref *op = &fm->map_ops[i];
+	int state = atomic_read(&fm->state[i]);
 	u32 kflags;
 
+	if (state != GNTCORE_PAGE_NONE)
+		return gntcore_state_errno(state);
 	if (!host_addr) {
 		host_addr = kaddr;
 		gntmap_flags |= GNTMAP_host_map;
@@ -467,7 +491,7 @@ void gntcore_fmap_set_op(struct gntcore_fmap *fm, unsigned int i,
 			    INVALID_GRANT_HANDLE);
 	fm->kmap = fm->kmap_ops && (gntmap_flags & GNTMAP_contains_pte);
 	if (!fm->kmap)
-		return;
+		return 0;
 	op = &fm->kmap_ops[i];
 	kflags = GNTMAP_host_map | (gntmap_flags & GNTMAP_readonly);
 	gnttab_set_map_op(op, kaddr, kflags, ref, domid);
@@ -475,6 +499,7 @@ void gntcore_fmap_set_op(struct gntcore_fmap *fm, unsigned int i,
 	op->handle = INVALID_GRANT_HANDLE;
 	gnttab_set_unmap_op(&fm->kunmap_ops[i], kaddr, kflags,
 			    INVALID_GRANT_HANDLE);
+	return 0;
 }
 EXPORT_SYMBOL_NS_GPL(gntcore_fmap_set_op, XEN_GNTCORE_NS);
 
@@ -640,9 +665,7 @@ int gntcore_fmap_map(struct gntcore_fmap *fm)
 		state = atomic_cmpxchg(&fm->state[claimed], GNTCORE_PAGE_NONE,
 				       GNTCORE_PAGE_MAPPING);
 		if (state != GNTCORE_PAGE_NONE) {
-			ret = state == GNTCORE_PAGE_MAPPED ? -EBUSY :
-			      state == GNTCORE_PAGE_DEAD   ? -EIO :
-							     -EAGAIN;
+			ret = gntcore_state_errno(state);
 			break;
 		}
 	}

@@ -314,6 +314,7 @@ gntdev_dmabuf_map_refs(const u32 *refs, unsigned int count, domid_t domid)
 	fm = gntcore_fmap_alloc(&gntdev_stats, count, NULL, THIS_MODULE, NULL);
 	if (!fm)
 		return ERR_PTR(-ENOMEM);
+	/* A new map: every page is unmapped, set_op cannot refuse. */
 	for (i = 0; i < count; i++)
 		gntcore_fmap_set_op(fm, i, 0, 0, refs[i], domid);
 	ret = gntcore_fmap_map(fm);

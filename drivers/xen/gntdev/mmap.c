@@ -195,9 +195,9 @@ static int gntdev_set_pte_op(pte_t *pte, unsigned long addr, void *data)
 
 	if (map->readonly)
 		flags |= GNTMAP_readonly;
-	gntcore_fmap_set_op(map->fm, i, arbitrary_virt_to_machine(pte).maddr,
-			    flags, map->grants[i].ref, map->grants[i].domid);
-	return 0;
+	return gntcore_fmap_set_op(map->fm, i,
+				   arbitrary_virt_to_machine(pte).maddr, flags,
+				   map->grants[i].ref, map->grants[i].domid);
 }
 
 #ifdef CONFIG_X86
@@ -229,7 +229,15 @@ static int gntdev_mmap_pv(struct gntdev_map *map, struct vm_area_struct *vma)
 		return -ERESTARTNOINTR;
 	if (err)
 		return err;
+	/*
+	 * Inserted while the mm is being invalidated elsewhere (an
+	 * invalidation that does not take the mmap lock), the notifier
+	 * joins the tree only once that one ends; wait for it, so that
+	 * every invalidation after this mmap() reaches the grants.
+	 */
+	mmu_interval_read_begin(mn);
 
+	/* set_op refuses a page whose last unmap is in flight (-EAGAIN). */
 	err = apply_to_page_range(vma->vm_mm, vma->vm_start, len,
 				  gntdev_set_pte_op, map);
 	if (!err)
@@ -259,11 +267,15 @@ static int gntdev_mmap_auto(struct gntdev_map *map, struct vm_area_struct *vma)
 
 	/* The first mmap() maps the grants; later ones share them. */
 	if (gntcore_fmap_nr_mapped(fm) != map->count) {
-		for (i = 0; i < map->count; i++)
-			gntcore_fmap_set_op(fm, i, 0,
-					    map->readonly ? GNTMAP_readonly : 0,
-					    map->grants[i].ref,
-					    map->grants[i].domid);
+		u32 flags = map->readonly ? GNTMAP_readonly : 0;
+
+		for (i = 0; i < map->count; i++) {
+			err = gntcore_fmap_set_op(fm, i, 0, flags,
+						  map->grants[i].ref,
+						  map->grants[i].domid);
+			if (err)
+				return err;
+		}
 		err = gntcore_fmap_map(fm);
 		if (err)
 			return err;

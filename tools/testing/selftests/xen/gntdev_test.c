@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -705,6 +706,77 @@ TEST_F(selfgrant, mmap_fixed_over_own_mapping_improved)
 	EXPECT_EQ(0x24, self->sg.apage[PG + 1]);
 	EXPECT_EQ(0, munmap(g, 2 * PG));
 	EXPECT_EQ(0, xg_gntdev_unmap(self->sg.dev, index, 2));
+}
+
+/*
+ * A page of the range is held by the kernel (a vmsplice() into a pipe
+ * nobody reads) when it is munmap()ed: on PV its kernel mapping stays
+ * until the pipe lets go, and an mmap() of the range meanwhile is EAGAIN.
+ * That mmap() must leave the unmap in flight alone: once the pipe is
+ * read the range maps again, and once everything is closed no grant is
+ * left mapped (gntalloc ends them all: no pending revocation). In-tree
+ * maps a range once only.
+ */
+TEST_F(selfgrant, remap_while_unmap_held_improved)
+{
+	long long live0, pend0, last;
+	struct iovec iov;
+	uint8_t buf[PG];
+	uint64_t index;
+	int pfd[2], i, rc;
+	uint8_t *g, *p;
+	bool pv;
+
+	if (!xg_is_ours())
+		SKIP(return, "in-tree gntdev maps a range once only");
+	pv = xg_guest_type() && !strcmp(xg_guest_type(), "PV");
+	ASSERT_EQ(0, xg_stats_sum("live_", &live0));
+	ASSERT_EQ(0, xg_stats_sum("pending_", &pend0));
+	xg_fill(self->sg.apage, 2 * PG, 43);
+	g = map_self(self, self->sg.dev, 0, 2, PROT_READ | PROT_WRITE, &index);
+	ASSERT_NE(NULL, g) TH_LOG("map: %s", strerror(errno));
+	ASSERT_EQ(0, pipe(pfd));
+	iov.iov_base = g + PG;
+	iov.iov_len = PG;
+	ASSERT_EQ((ssize_t)PG, vmsplice(pfd[1], &iov, 1, 0))
+		TH_LOG("vmsplice: %s", strerror(errno));
+	ASSERT_EQ(0, munmap(g, 2 * PG));
+
+	p = xg_mmap(self->sg.dev, index, 2, PROT_READ | PROT_WRITE, MAP_SHARED);
+	if (pv) {
+		EXPECT_EQ(NULL, p);
+		EXPECT_EQ(EAGAIN, errno);
+	}
+	if (p)
+		EXPECT_EQ(0, munmap(p, 2 * PG));
+
+	EXPECT_EQ((ssize_t)PG, read(pfd[0], buf, PG));
+	EXPECT_EQ(0, memcmp(buf, self->sg.apage + PG, PG));
+	close(pfd[0]);
+	close(pfd[1]);
+
+	/* The held page's unmap completes from a work item: retry. */
+	for (i = 0; i < 100; i++) {
+		p = xg_mmap(self->sg.dev, index, 2, PROT_READ | PROT_WRITE,
+			    MAP_SHARED);
+		if (p || errno != EAGAIN)
+			break;
+		xg_msleep(50);
+	}
+	ASSERT_NE(NULL, p) TH_LOG("mmap again: %s", strerror(errno));
+	EXPECT_EQ(-1, xg_check(p, 2 * PG, 43));
+	p[PG + 3] = 0x5a;
+	EXPECT_EQ(0x5a, self->sg.apage[PG + 3]);
+	EXPECT_EQ(0, munmap(p, 2 * PG));
+	EXPECT_EQ(0, xg_gntdev_unmap(self->sg.dev, index, 2));
+	rc = xg_stats_wait_le("live_", live0, 5000, &last);
+	EXPECT_EQ(0, rc) TH_LOG("live_* %lld, was %lld", last, live0);
+
+	/* Deallocating: Xen must let gntalloc end every grant. */
+	xg_selfgrant_close(&self->sg);
+	rc = xg_stats_wait_le("pending_", pend0, 5000, &last);
+	EXPECT_EQ(0, rc) TH_LOG("pending_* %lld, was %lld: a grant is still mapped",
+				last, pend0);
 }
 
 /* CLEAR_BYTE: the byte is zero once the mapping is gone, nothing else is. */

@@ -22,9 +22,10 @@
  *    the placeholder pages, which are then inserted into the VMA like any
  *    page. They stay mapped until the range's last reference goes.
  *
- * Defined behaviour: a second mmap() of a range already mapped on PV, a
- * writable mmap() of a range whose grants are mapped read-only, or a
- * writable MAP_PRIVATE one, is EINVAL (a read-only MAP_PRIVATE mapping
+ * Defined behaviour: a second mmap() of a range while it is mapped (as
+ * in Linux's driver, on every guest type), a writable mmap() of a range
+ * whose grants are mapped read-only, or a writable MAP_PRIVATE one, is
+ * EINVAL (a read-only MAP_PRIVATE mapping
  * is allowed, and stays read-only); an mmap() while an earlier unmap of
  * the range is still in flight is EAGAIN (libxengnttab retries).
  * Partial munmap() and MAP_FIXED over part of a mapping unmap exactly
@@ -265,7 +266,7 @@ static int gntdev_mmap_auto(struct gntdev_map *map, struct vm_area_struct *vma)
 	unsigned int i;
 	int err;
 
-	/* The first mmap() maps the grants; later ones share them. */
+	/* The first mmap() maps the grants; later ones reuse them. */
 	if (gntcore_fmap_nr_mapped(fm) != map->count) {
 		u32 flags = map->readonly ? GNTMAP_readonly : 0;
 
@@ -355,7 +356,7 @@ int gntdev_mmap(struct file *file, struct vm_area_struct *vma)
 	map = gntdev_find_map(priv, index);
 	if (!map || map->index != index || map->count != count)
 		goto out_unlock;
-	if (gntdev_use_ptemod && atomic_read(&map->nr_vmas))
+	if (atomic_read(&map->nr_vmas))
 		goto out_unlock;
 	/* Write access is chosen by the mmap() that maps the grants. */
 	if (!gntcore_fmap_nr_mapped(map->fm))

@@ -126,6 +126,8 @@ help:
 	@echo "  make check-debug       the VM suites and a short fuzz on a debug 6.12 kernel (lockdep,"
 	@echo "                         KFENCE, kmemleak) built once into .cache/debug-kernel"
 	@echo "  make demo              boot Xen+dom0+domU and move data over vchan through our modules"
+	@echo "  make deps              install every Debian package the above need (root; check and"
+	@echo "                         demo do it first)"
 	@echo "  make bench             benchmarks: ours vs in-tree in the same boot"
 	@echo "  make bench-profile     perf in dom0 around one round (BENCH_PROFILE=alloc_cycle_1024)"
 	@echo "  make fuzz              seeded fuzzer of both devices in dom0 and a domU (DURATION=60 SEED=...)"

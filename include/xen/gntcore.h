@@ -12,10 +12,9 @@
  *     every user is gone; the test runner checks them.
  *
  *  2. Foreign maps (map.c): a batch of grants from other domains mapped
- *     with one hypercall, every status checked, a partly failed batch
- *     unwound before returning, and each page's life kept by a small
- *     lock-free state machine so that concurrent teardown paths can never
- *     unmap a page twice.
+ *     in one batch, all or nothing; pages unmapped by ranges, each page
+ *     at most once whoever races to unmap it. The object is the core's;
+ *     the devices reach it through the functions below.
  *
  *  3. Own grants (grant.c): pages of ours granted to a peer, and their
  *     revocation with the grant v1 protocol's single atomic step. A page
@@ -26,10 +25,7 @@
 #define _XEN_GNTCORE_H
 
 #include <linux/atomic.h>
-#include <linux/refcount.h>
-#include <linux/spinlock.h>
 #include <linux/types.h>
-#include <linux/workqueue.h>
 #include <xen/grant_table.h>
 
 /* ---------------------------------------------------------------- stats */
@@ -96,89 +92,11 @@ void gntcore_stats_unregister(struct gntcore_stats *st);
 /* --------------------------------------------------------- foreign maps */
 
 /*
- * Page states of a foreign map (struct gntcore_fmap.state[]). Every
- * transition is one atomic_cmpxchg(); whoever wins a transition owns the
- * work that goes with it:
- *
- *   NONE --(gntcore_fmap_map: claim)--> MAPPING
- *   MAPPING --(map op and, on PV, kernel map op succeeded)--> MAPPED
- *   MAPPING --(failed; the half that succeeded is undone)--> NONE
- *   MAPPED --(gntcore_fmap_unmap: claim)--> UNMAPPING
- *   UNMAPPING --(unmap completed)--> NONE, or DEAD if Xen refused
- *
- * With @kmap_lazy (PV), the kernel map op is not part of the batch: a
- * MAPPED page gets it from gntcore_fmap_kmap() when something needs the
- * placeholder's kernel address. That step and the claim of an unmap are
- * both taken under @klock, so the unmap sees every kernel mapping made
- * and no kernel mapping is made once the unmap has claimed the page.
- *
- * UNMAP_LATER is UNMAPPING whose request could not be allocated where the
- * unmap began (an MMU notifier may not enter reclaim): on PV its user
- * mapping is gone already; the map's work item moves it to UNMAPPING and
- * finishes the unmap.
- *
- * A page in DEAD may still be mapped by Xen: its placeholder page is
- * never given back to the allocator (it is leaked on purpose, and
- * counted in unmap_errors).
+ * A batch of grants of other domains, their placeholder pages and their
+ * mappings; private to the core. Documentation/design.rst tells how a
+ * map is mapped, unmapped and freed.
  */
-enum gntcore_page_state {
-	GNTCORE_PAGE_NONE,
-	GNTCORE_PAGE_MAPPING,
-	GNTCORE_PAGE_MAPPED,
-	GNTCORE_PAGE_UNMAPPING,
-	GNTCORE_PAGE_UNMAP_LATER,
-	GNTCORE_PAGE_DEAD,
-};
-
 struct gntcore_fmap;
-
-/**
- * struct gntcore_fmap - a batch of foreign grants and their mappings
- * @count:      number of grants
- * @pages:      placeholder pages, one per grant (ballooned on PV)
- * @map_ops:    map operation per page, filled in by the caller
- *              (gnttab_set_map_op()) before gntcore_fmap_map()
- * @unmap_ops:  the matching unmap operations; the caller sets host_addr
- *              and flags, the core keeps the handles
- * @kmap_ops:   on PV only, the kernel-address map operations the core
- *              builds for the placeholders (NULL elsewhere)
- * @kunmap_ops: on PV only, their unmap operations; a page's handle is
- *              valid while its kernel address maps the grant
- * @kmap_lazy:  on PV, map a page's kernel address only when it is asked
- *              for (gntcore_fmap_kmap()), not with the batch; set by the
- *              caller before the first gntcore_fmap_map()
- * @klock:      protects the kernel-address mappings made on demand: the
- *              @kunmap_ops handles and the MAPPED -> UNMAPPING step of
- *              @state when @kmap_lazy is set
- * @unmap_work: unmaps the UNMAP_LATER pages (holds a reference while
- *              queued)
- * @state:      enum gntcore_page_state per page
- * @stats:      counters to charge
- * @users:      references; the last gntcore_fmap_put() frees the map
- * @live:       pages in MAPPED or UNMAPPING state
- * @release:    called by the last put, once no page is live, before the
- *              core frees its arrays (may be NULL)
- * @owner:      module holding @release; pinned while the map exists
- * @priv:       for the caller
- */
-struct gntcore_fmap {
-	unsigned int count;
-	struct page **pages;
-	struct gnttab_map_grant_ref *map_ops;
-	struct gnttab_unmap_grant_ref *unmap_ops;
-	struct gnttab_map_grant_ref *kmap_ops;
-	struct gnttab_unmap_grant_ref *kunmap_ops;
-	bool kmap_lazy;
-	spinlock_t klock; /* see above */
-	struct work_struct unmap_work;
-	atomic_t *state;
-	struct gntcore_stats *stats;
-	refcount_t users;
-	atomic_t live;
-	void (*release)(struct gntcore_fmap *fm);
-	struct module *owner;
-	void *priv;
-};
 
 struct gntcore_fmap *
 gntcore_fmap_alloc(struct gntcore_stats *st, unsigned int count,
@@ -189,10 +107,15 @@ void gntcore_fmap_set_op(struct gntcore_fmap *fm, unsigned int i,
 			 grant_ref_t ref, domid_t domid);
 void gntcore_fmap_get(struct gntcore_fmap *fm);
 void gntcore_fmap_put(struct gntcore_fmap *fm);
-int gntcore_fmap_map(struct gntcore_fmap *fm, u32 gntmap_flags);
-int gntcore_fmap_kmap(struct gntcore_fmap *fm, unsigned int i);
+int gntcore_fmap_map(struct gntcore_fmap *fm);
 unsigned int gntcore_fmap_unmap(struct gntcore_fmap *fm, unsigned int first,
 				unsigned int n);
+unsigned int gntcore_fmap_count(const struct gntcore_fmap *fm);
+void *gntcore_fmap_priv(const struct gntcore_fmap *fm);
+struct page *gntcore_fmap_page(const struct gntcore_fmap *fm, unsigned int i);
+struct page **gntcore_fmap_pages(const struct gntcore_fmap *fm);
+bool gntcore_fmap_page_mapped(const struct gntcore_fmap *fm, unsigned int i);
+unsigned int gntcore_fmap_nr_mapped(const struct gntcore_fmap *fm);
 
 /* ----------------------------------------------------------- own grants */
 

@@ -27,9 +27,10 @@
  *    chunk to chunk with rb_next() (gntalloc_run()) and through each
  *    chunk's array, so per page it costs O(1).
  *
- * Limits: the module parameters limit (pages held by all files together)
- * and file_limit (by one file); a page counts against both from
- * allocation to release. Page indexes are never reused within a file.
+ * Limits: the module parameter limit (pages held by all files together)
+ * and, if not 0, file_limit (by one file; 0 by default, as Linux has no
+ * per-file cap); a page counts against both from allocation to release.
+ * Page indexes are never reused within a file.
  *
  * Locks: gf->lock (a mutex per file) protects the file and all its pages;
  * it nests inside the mmap lock and nothing copies to or from user space
@@ -58,10 +59,10 @@ module_param_named(limit, gntalloc_limit, uint, 0644);
 MODULE_PARM_DESC(limit,
 		 "Maximum number of pages held by all gntalloc files together");
 
-static unsigned int gntalloc_file_limit = 16384;
+static unsigned int gntalloc_file_limit;
 module_param_named(file_limit, gntalloc_file_limit, uint, 0644);
 MODULE_PARM_DESC(file_limit,
-		 "Maximum number of pages held by one open gntalloc file");
+		 "Pages one open gntalloc file may hold (0: no per-file cap)");
 
 /* Pages held by all files, from allocation to release. */
 static atomic_long_t gntalloc_nr_pages = ATOMIC_LONG_INIT(0);
@@ -305,8 +306,9 @@ bool gntalloc_put_run(struct gntalloc_file *gf, struct gntalloc_chunk *c,
 }
 
 /*
- * Take @count pages off the per-file and global limits and reserve their
- * indexes, or fail with nothing done. Returns the first index in *@first.
+ * Take @count pages off the per-file (if set) and global limits and
+ * reserve their indexes, or fail with nothing done. Returns the first
+ * index in *@first.
  */
 static int gntalloc_reserve(struct gntalloc_file *gf, unsigned int count,
 			    unsigned long *first)
@@ -315,7 +317,7 @@ static int gntalloc_reserve(struct gntalloc_file *gf, unsigned int count,
 	int ret = -ENOSPC;
 
 	mutex_lock(&gf->lock);
-	if (count > max || gf->nr_pages > max - count)
+	if (max && (count > max || gf->nr_pages > max - count))
 		goto out;
 	if (count > GNTALLOC_MAX_PGOFF - gf->next_pgoff)
 		goto out;
@@ -420,7 +422,7 @@ static long gntalloc_ioctl_alloc(struct gntalloc_file *gf,
 	op.index = (u64)first << PAGE_SHIFT;
 	ret = -EFAULT;
 	if (copy_to_user(&uarg->index, &op.index, sizeof(op.index)) ||
-	    copy_to_user(uarg->gref_ids, ids, op.count * sizeof(*ids)))
+	    copy_to_user(uarg->gref_ids_flex, ids, op.count * sizeof(*ids)))
 		goto err_revoke;
 
 	gntcore_stat_inc(&gntalloc_stats, GNTCORE_STAT_LIVE_OBJECTS);
@@ -445,7 +447,10 @@ err_unreserve:
 	return ret;
 }
 
-/* IOCTL_GNTALLOC_DEALLOC_GREF: all of the range, or nothing. */
+/*
+ * IOCTL_GNTALLOC_DEALLOC_GREF: all of the range, or nothing. Every bad
+ * request is EINVAL, Linux's answer to a range it does not find.
+ */
 static long
 gntalloc_ioctl_dealloc(struct gntalloc_file *gf,
 		       struct ioctl_gntalloc_dealloc_gref __user *uarg)
@@ -460,16 +465,14 @@ gntalloc_ioctl_dealloc(struct gntalloc_file *gf,
 			   offsetofend(struct ioctl_gntalloc_dealloc_gref,
 				       count)))
 		return -EFAULT;
-	if (!op.count)
-		return -EINVAL;
-	if (offset_in_page(op.index) ||
+	if (!op.count || offset_in_page(op.index) ||
 	    op.index >> PAGE_SHIFT >= GNTALLOC_MAX_PGOFF)
-		return -ENOENT;
+		return -EINVAL;
 	first = op.index >> PAGE_SHIFT;
 
 	mutex_lock(&gf->lock);
 	if (!gntalloc_range_allocated(gf, first, op.count)) {
-		ret = -ENOENT;
+		ret = -EINVAL;
 		goto out;
 	}
 	for (i = 0; i < op.count; i += n) {
@@ -482,7 +485,12 @@ out:
 	return ret;
 }
 
-/* IOCTL_GNTALLOC_SET_UNMAP_NOTIFY: replaces the page's earlier request. */
+/*
+ * IOCTL_GNTALLOC_SET_UNMAP_NOTIFY: replaces the page's earlier request.
+ * The page is looked up before the action is checked, as in Linux: a
+ * request for a page the file does not have is ENOENT, whatever else is
+ * wrong with it.
+ */
 static long
 gntalloc_ioctl_notify(struct gntalloc_file *gf,
 		      struct ioctl_gntalloc_unmap_notify __user *uarg)
@@ -495,8 +503,6 @@ gntalloc_ioctl_notify(struct gntalloc_file *gf,
 
 	if (copy_from_user(&op, uarg, sizeof(op)))
 		return -EFAULT;
-	if (op.action & ~GNTALLOC_NOTIFY_ALL)
-		return -EINVAL;
 	if (op.index >> PAGE_SHIFT >= GNTALLOC_MAX_PGOFF)
 		return -ENOENT;
 	pgoff = op.index >> PAGE_SHIFT;
@@ -504,6 +510,10 @@ gntalloc_ioctl_notify(struct gntalloc_file *gf,
 	mutex_lock(&gf->lock);
 	if (!gntalloc_range_allocated(gf, pgoff, 1)) {
 		ret = -ENOENT;
+		goto out;
+	}
+	if (op.action & ~GNTALLOC_NOTIFY_ALL) {
+		ret = -EINVAL;
 		goto out;
 	}
 	p = gntalloc_run(gf, pgoff, 1, &c, &n);
@@ -585,10 +595,10 @@ static long gntalloc_compat_ioctl(struct file *filp, unsigned int cmd,
 	BUILD_BUG_ON(IS_ENABLED(CONFIG_X86_64) &&
 		     (GNTALLOC_COMPAT_ALLOC_GREF_SIZE != 20 ||
 		      sizeof(struct gntalloc_compat_dealloc_gref) != 12));
-	BUILD_BUG_ON(
-		IS_ENABLED(CONFIG_ARM64) &&
-		(GNTALLOC_COMPAT_ALLOC_GREF != IOCTL_GNTALLOC_ALLOC_GREF ||
-		 GNTALLOC_COMPAT_DEALLOC_GREF != IOCTL_GNTALLOC_DEALLOC_GREF));
+	BUILD_BUG_ON(IS_ENABLED(CONFIG_ARM64) &&
+		     IOCTL_GNTALLOC_ALLOC_GREF != GNTALLOC_COMPAT_ALLOC_GREF);
+	BUILD_BUG_ON(IS_ENABLED(CONFIG_ARM64) &&
+		     IOCTL_GNTALLOC_DEALLOC_GREF != GNTALLOC_COMPAT_DEALLOC_GREF);
 
 	switch (cmd) {
 	case GNTALLOC_COMPAT_ALLOC_GREF:

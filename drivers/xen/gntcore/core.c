@@ -14,6 +14,7 @@
 #include <linux/debugfs.h>
 #include <linux/module.h>
 #include <linux/seq_file.h>
+#include <linux/workqueue.h>
 #include <xen/xen.h>
 
 #include "internal.h"
@@ -38,7 +39,21 @@ static const char *const gntcore_stat_names[GNTCORE_STAT_NR] = {
 
 static struct dentry *gntcore_debugfs_root;
 
-struct gntcore_stats gntcore_stats = { .name = "core" };
+atomic64_t gntcore_core_extra[GNTCORE_X_NR];
+
+static const char *const gntcore_core_extra_names[GNTCORE_X_NR] = {
+	[GNTCORE_X_PH_CACHED] = "placeholders_cached",
+	[GNTCORE_X_PH_RETURNED] = "placeholders_returned",
+};
+
+struct gntcore_stats gntcore_stats = {
+	.name = "core",
+	.extra = gntcore_core_extra,
+	.extra_names = gntcore_core_extra_names,
+	.nr_extra = GNTCORE_X_NR,
+};
+
+struct workqueue_struct *gntcore_wq;
 
 static int gntcore_stats_show(struct seq_file *m, void *unused)
 {
@@ -86,22 +101,34 @@ static int __init gntcore_init(void)
 	if (!xen_domain())
 		return -ENODEV;
 
+	/* Unmaps may have to finish under memory pressure. */
+	gntcore_wq = alloc_workqueue("xen-gntcore", WQ_MEM_RECLAIM, 0);
+	if (!gntcore_wq)
+		return -ENOMEM;
 	gntcore_debugfs_root = debugfs_create_dir("xen-gnt", NULL);
 	gntcore_stats_register(&gntcore_stats);
 	gntcore_map_debugfs(gntcore_stats.dir);
+	gntcore_map_init();
 
 	ret = gntcore_grant_init();
 	if (ret) {
+		gntcore_map_exit();
 		debugfs_remove_recursive(gntcore_debugfs_root);
+		destroy_workqueue(gntcore_wq);
 		return ret;
 	}
 	return 0;
 }
 
+/*
+ * No device module is left, but a work item that released the last one
+ * may still be running: destroy_workqueue() waits for it.
+ */
 static void __exit gntcore_exit(void)
 {
 	gntcore_grant_exit();
 	gntcore_map_exit();
+	destroy_workqueue(gntcore_wq);
 	debugfs_remove_recursive(gntcore_debugfs_root);
 }
 

@@ -29,7 +29,7 @@
  *    gnttab_end_foreign_access(), which owns it from then on and likewise
  *    never frees a page still granted.
  *
- * The retry worker (a delayed work) runs while the list is not empty,
+ * The retry worker (a delayed work on the core's workqueue) runs while the list is not empty,
  * with a back-off that doubles from GNTCORE_RETRY_MIN_MS to
  * GNTCORE_RETRY_MAX_MS and starts over whenever a new entry arrives.
  *
@@ -274,7 +274,7 @@ static void gntcore_retry_in(unsigned int ms)
 {
 	lockdep_assert_held(&gntcore_deferred_lock);
 	gntcore_retry_ms = ms;
-	mod_delayed_work(system_wq, &gntcore_retry_work, msecs_to_jiffies(ms));
+	mod_delayed_work(gntcore_wq, &gntcore_retry_work, msecs_to_jiffies(ms));
 }
 
 /* Release a deferred page whose grant has ended, and free its record. */

@@ -134,8 +134,9 @@ static void gntdev_copy_set_foreign(struct gnttab_copy *op,
 
 /*
  * Queue the ops of one segment: one when both sides are grants, else one
- * per page the local side touches (at most two). On error nothing of the
- * segment stays queued.
+ * per page the local side touches (at most two); none for a segment of
+ * length 0, which is GNTST_okay without its buffer pinned or its grant
+ * looked at (as in Linux). On error nothing of the segment stays queued.
  */
 static int gntdev_copy_add_seg(struct gntdev_copy_batch *b,
 			       struct gntdev_grant_copy_segment *seg,
@@ -157,6 +158,8 @@ static int gntdev_copy_add_seg(struct gntdev_copy_batch *b,
 	if (!dst_local && seg->dest.foreign.offset + seg->len > XEN_PAGE_SIZE)
 		return -EINVAL;
 	seg->status = GNTST_okay;
+	if (!seg->len)
+		return 0;
 
 	if (!src_local && !dst_local) {
 		op = &b->ops[b->nr_ops];

@@ -198,15 +198,15 @@ static int gntdev_dmabuf_exp_attach(struct dma_buf *dmabuf,
 				    struct dma_buf_attachment *attach)
 {
 	struct gntdev_dmabuf_exp *exp = dmabuf->priv;
+	unsigned int n = gntcore_fmap_count(exp->fm);
 	struct gntdev_dmabuf_attach *a;
 	int ret;
 
 	a = kzalloc(sizeof(*a), GFP_KERNEL);
 	if (!a)
 		return -ENOMEM;
-	ret = sg_alloc_table_from_pages(&a->sgt, exp->fm->pages, exp->fm->count,
-					0, (size_t)exp->fm->count << PAGE_SHIFT,
-					GFP_KERNEL);
+	ret = sg_alloc_table_from_pages(&a->sgt, gntcore_fmap_pages(exp->fm), n,
+					0, (size_t)n << PAGE_SHIFT, GFP_KERNEL);
 	if (ret) {
 		kfree(a);
 		return ret;
@@ -267,7 +267,7 @@ static void gntdev_dmabuf_exp_release(struct dma_buf *dmabuf)
 	struct gntdev_dmabuf_exp *exp = dmabuf->priv;
 	struct gntdev_dmabuf_file *df = exp->file;
 
-	gntcore_fmap_unmap(exp->fm, 0, exp->fm->count);
+	gntcore_fmap_unmap(exp->fm, 0, gntcore_fmap_count(exp->fm));
 	gntcore_fmap_put(exp->fm);
 
 	mutex_lock(&df->lock);
@@ -314,10 +314,9 @@ gntdev_dmabuf_map_refs(const u32 *refs, unsigned int count, domid_t domid)
 	fm = gntcore_fmap_alloc(&gntdev_stats, count, NULL, THIS_MODULE, NULL);
 	if (!fm)
 		return ERR_PTR(-ENOMEM);
-	fm->kmap_lazy = true;
 	for (i = 0; i < count; i++)
 		gntcore_fmap_set_op(fm, i, 0, 0, refs[i], domid);
-	ret = gntcore_fmap_map(fm, 0);
+	ret = gntcore_fmap_map(fm);
 	if (ret) {
 		gntcore_fmap_put(fm);
 		return ERR_PTR(ret);
@@ -379,7 +378,7 @@ long gntdev_ioctl_dmabuf_exp_from_refs(struct gntdev_priv *priv,
 	exp_info.priv = exp;
 	dmabuf = dma_buf_export(&exp_info);
 	if (IS_ERR(dmabuf)) {
-		gntcore_fmap_unmap(fm, 0, fm->count);
+		gntcore_fmap_unmap(fm, 0, gntcore_fmap_count(fm));
 		gntcore_fmap_put(fm);
 		kfree(exp);
 		return PTR_ERR(dmabuf);

@@ -46,13 +46,14 @@ bool gntdev_use_ptemod;
 
 static void gntdev_map_release(struct gntcore_fmap *fm)
 {
-	struct gntdev_map *map = fm->priv;
+	struct gntdev_map *map = gntcore_fmap_priv(fm);
 
 	/* Every page is unmapped now: the peer may reuse them. */
 	if (map->notify.flags & UNMAP_NOTIFY_SEND_EVENT) {
 		notify_remote_via_evtchn(map->notify.event);
 		evtchn_put(map->notify.event);
 	}
+	kvfree(map->grants);
 	kfree(map);
 	gntcore_stat_dec(&gntdev_stats, GNTCORE_STAT_LIVE_OBJECTS);
 }
@@ -70,12 +71,6 @@ static struct gntdev_map *gntdev_alloc_map(unsigned int count)
 		kfree(map);
 		return NULL;
 	}
-	/*
-	 * PV: the placeholders' kernel addresses are mapped only for what
-	 * needs them (get_user_pages() through find_special_page, the
-	 * notify byte), which saves Xen half of the map and unmap work.
-	 */
-	map->fm->kmap_lazy = gntdev_use_ptemod;
 	map->count = count;
 	refcount_set(&map->users, 1);
 	atomic_set(&map->nr_vmas, 0);
@@ -246,10 +241,9 @@ gntdev_ioctl_map_grant_ref(struct gntdev_priv *priv,
 	map = gntdev_alloc_map(op.count);
 	if (!map)
 		goto out_free_refs;
-	/* The grants wait in the map ops; mmap() fills in the addresses. */
-	for (i = 0; i < op.count; i++)
-		gnttab_set_map_op(&map->fm->map_ops[i], 0, 0, refs[i].ref,
-				  refs[i].domid);
+	/* The map keeps the list (and frees it); mmap() maps it. */
+	map->grants = refs;
+	refs = NULL;
 
 	mutex_lock(&priv->lock);
 	ret = -ENOSPC;
@@ -267,7 +261,6 @@ gntdev_ioctl_map_grant_ref(struct gntdev_priv *priv,
 	refcount_inc(&map->users);
 	op.index = (u64)map->index << PAGE_SHIFT;
 	mutex_unlock(&priv->lock);
-	kvfree(refs);
 
 	ret = 0;
 	if (copy_to_user(&u->index, &op.index, sizeof(op.index))) {
@@ -490,6 +483,7 @@ static const struct file_operations gntdev_fops = {
 	.open = gntdev_open,
 	.release = gntdev_release,
 	.mmap = gntdev_mmap,
+	.get_unmapped_area = gntdev_get_unmapped_area,
 	.unlocked_ioctl = gntdev_ioctl,
 #ifdef CONFIG_COMPAT
 	.compat_ioctl = gntdev_compat_ioctl,

@@ -60,6 +60,7 @@ struct gntdev_notify {
  * @users:     references: the file's (until UNMAP_GRANT_REF or close)
  *             and one per VMA that maps it
  * @fm:        the core's map; freed, with this struct, by its release
+ * @grants:    the grants (MAP_GRANT_REF's list), @count of them (constant)
  * @index:     first page index in the file (constant)
  * @count:     number of grants (constant)
  * @readonly:  grants mapped without write access; chosen by the mmap()
@@ -78,6 +79,7 @@ struct gntdev_map {
 	struct rb_node node;
 	refcount_t users;
 	struct gntcore_fmap *fm;
+	struct ioctl_gntdev_grant_ref *grants;
 	unsigned long index;
 	unsigned int count;
 	bool readonly;
@@ -98,6 +100,9 @@ void gntdev_unmap_range(struct gntdev_map *map, unsigned int first,
 struct gntdev_map *gntdev_find_map(struct gntdev_priv *priv,
 				   unsigned long index);
 int gntdev_mmap(struct file *file, struct vm_area_struct *vma);
+unsigned long gntdev_get_unmapped_area(struct file *file, unsigned long addr,
+				       unsigned long len, unsigned long pgoff,
+				       unsigned long flags);
 struct gntdev_map *gntdev_vma_to_map(struct vm_area_struct *vma,
 				     struct file *file);
 long gntdev_ioctl_grant_copy(struct gntdev_priv *priv, void __user *arg,

@@ -7,10 +7,10 @@
  *
  *  - PV guests (gntdev_use_ptemod): Xen writes the grant mappings straight
  *    into the process's page tables (GNTMAP_contains_pte, with each PTE's
- *    machine address). The kernel address of a placeholder page is
- *    mapped to its grant only when something needs it (the core's
- *    kmap_lazy): get_user_pages() through find_special_page, and the
- *    notify byte. An MMU interval notifier covering the
+ *    machine address), and the core maps each placeholder's kernel
+ *    address in the same batch, for get_user_pages() (through
+ *    find_special_page) and the notify byte. An MMU interval notifier
+ *    covering the
  *    VMA unmaps the grants of any part of it the mm invalidates (munmap,
  *    MAP_FIXED over it, process exit), before the page tables go. Like
  *    Linux's driver, it does so for every invalidation, whatever its
@@ -22,20 +22,24 @@
  *    the placeholder pages, which are then inserted into the VMA like any
  *    page. They stay mapped until the range's last reference goes.
  *
- * Defined behaviour: a second mmap() of a range already mapped on PV,
- * or a writable mmap() of a range whose grants are mapped read-only, is
- * EINVAL; an mmap()
- * while an earlier unmap of the range is still in flight is EAGAIN
- * (libxengnttab retries). Partial munmap() and MAP_FIXED over part of a
- * mapping unmap exactly the pages concerned; the rest stay usable.
- * mremap() is refused (EINVAL). A read-only mapping cannot be made
+ * Defined behaviour: a second mmap() of a range already mapped on PV, a
+ * writable mmap() of a range whose grants are mapped read-only, or a
+ * writable MAP_PRIVATE one, is EINVAL (a read-only MAP_PRIVATE mapping
+ * is allowed, and stays read-only); an mmap() while an earlier unmap of
+ * the range is still in flight is EAGAIN (libxengnttab retries).
+ * Partial munmap() and MAP_FIXED over part of a mapping unmap exactly
+ * the pages concerned; the rest stay usable.
+ * mremap() is refused (EINVAL), on PV before anything moves
+ * (gntdev_get_unmapped_area()). A read-only mapping cannot be made
  * writable with mprotect().
  *
  * Lifetime: every VMA (pieces after a split, copies after fork on
  * auto-translated guests) holds a reference to its gntdev_map.
  */
 #include <linux/mm.h>
+#include <linux/mman.h>
 #include <linux/mmu_notifier.h>
+#include <linux/sched/mm.h>
 #include <xen/events.h>
 #include <xen/features.h>
 #include <xen/grant_table.h>
@@ -80,13 +84,13 @@ void gntdev_unmap_range(struct gntdev_map *map, unsigned int first,
 		unsigned int pg = map->notify.addr >> PAGE_SHIFT;
 
 		/*
-		 * The kernel mapping of a read-only grant is read-only. On PV
-		 * the kernel address is mapped on demand: here.
+		 * The kernel mapping of a read-only grant is read-only; a
+		 * mapped page's kernel address maps its grant.
 		 */
 		if (pg >= first && pg - first < n && !map->readonly &&
-		    atomic_read(&fm->state[pg]) == GNTCORE_PAGE_MAPPED &&
-		    !gntcore_fmap_kmap(fm, pg)) {
-			u8 *va = pfn_to_kaddr(page_to_pfn(fm->pages[pg]));
+		    gntcore_fmap_page_mapped(fm, pg)) {
+			struct page *page = gntcore_fmap_page(fm, pg);
+			u8 *va = pfn_to_kaddr(page_to_pfn(page));
 
 			WRITE_ONCE(va[map->notify.addr & ~PAGE_MASK], 0);
 			map->notify.flags &= ~UNMAP_NOTIFY_CLEAR_BYTE;
@@ -125,27 +129,28 @@ static void gntdev_vma_close(struct vm_area_struct *vma)
 	gntdev_put_map(map);
 }
 
+/*
+ * mremap() is refused. On PV gntdev_get_unmapped_area() has refused it
+ * already, before anything moved; this refusal comes after the page
+ * tables have moved (they are then moved back), which is harmless only
+ * on auto-translated guests, where no notifier fires on the way.
+ */
 static int gntdev_vma_mremap(struct vm_area_struct *vma)
 {
 	return -EINVAL;
 }
 
 /*
- * Lets get_user_pages() find the page behind a PV grant PTE. Whoever asks
- * for the page may reach it through its kernel address (a copy through
- * kmap, a bounce buffer), so that is mapped to the grant first; if Xen
- * refuses, there is no page (the caller fails with EFAULT).
- * Called with the PTE lock held.
+ * The page behind a PV grant PTE, for get_user_pages() and the /proc
+ * readers: its placeholder, whose kernel address maps the grant while the
+ * PTE does. No hypercall. Called with the PTE lock held.
  */
 static struct page *gntdev_vma_find_special_page(struct vm_area_struct *vma,
 						 unsigned long addr)
 {
 	struct gntdev_map *map = vma->vm_private_data;
-	unsigned int i = (addr - map->vm_start) >> PAGE_SHIFT;
 
-	if (gntcore_fmap_kmap(map->fm, i))
-		return NULL;
-	return map->fm->pages[i];
+	return gntcore_fmap_page(map->fm, (addr - map->vm_start) >> PAGE_SHIFT);
 }
 
 static const struct vm_operations_struct gntdev_vmops = {
@@ -184,7 +189,6 @@ static int gntdev_set_pte_op(pte_t *pte, unsigned long addr, void *data)
 {
 	struct gntdev_map *map = data;
 	unsigned int i = (addr - map->vm_start) >> PAGE_SHIFT;
-	struct gnttab_map_grant_ref *op = &map->fm->map_ops[i];
 	/* guest_avail0 asks Xen to mark the PTE special (pte_special()). */
 	u32 flags = GNTMAP_host_map | GNTMAP_application_map |
 		    GNTMAP_contains_pte | (1 << _GNTMAP_guest_avail0);
@@ -192,7 +196,7 @@ static int gntdev_set_pte_op(pte_t *pte, unsigned long addr, void *data)
 	if (map->readonly)
 		flags |= GNTMAP_readonly;
 	gntcore_fmap_set_op(map->fm, i, arbitrary_virt_to_machine(pte).maddr,
-			    flags, op->ref, op->dom);
+			    flags, map->grants[i].ref, map->grants[i].domid);
 	return 0;
 }
 
@@ -229,8 +233,7 @@ static int gntdev_mmap_pv(struct gntdev_map *map, struct vm_area_struct *vma)
 	err = apply_to_page_range(vma->vm_mm, vma->vm_start, len,
 				  gntdev_set_pte_op, map);
 	if (!err)
-		err = gntcore_fmap_map(map->fm,
-				       map->readonly ? GNTMAP_readonly : 0);
+		err = gntcore_fmap_map(map->fm);
 	if (err) {
 		mmu_interval_notifier_remove(&map->notifier);
 		return err;
@@ -255,21 +258,66 @@ static int gntdev_mmap_auto(struct gntdev_map *map, struct vm_area_struct *vma)
 	int err;
 
 	/* The first mmap() maps the grants; later ones share them. */
-	if (atomic_read(&fm->live) != fm->count) {
-		for (i = 0; i < fm->count; i++)
+	if (gntcore_fmap_nr_mapped(fm) != map->count) {
+		for (i = 0; i < map->count; i++)
 			gntcore_fmap_set_op(fm, i, 0,
 					    map->readonly ? GNTMAP_readonly : 0,
-					    fm->map_ops[i].ref,
-					    fm->map_ops[i].dom);
-		err = gntcore_fmap_map(fm, map->readonly ? GNTMAP_readonly : 0);
+					    map->grants[i].ref,
+					    map->grants[i].domid);
+		err = gntcore_fmap_map(fm);
 		if (err)
 			return err;
 		mapped_here = true;
 	}
-	err = vm_map_pages_zero(vma, fm->pages, fm->count);
+	err = vm_map_pages_zero(vma, gntcore_fmap_pages(fm), map->count);
 	if (err && mapped_here)
 		gntdev_unmap_range(map, 0, map->count);
 	return err;
+}
+
+/**
+ * gntdev_get_unmapped_area() - where a new mapping of the file may go
+ * @file:  the gntdev file
+ * @addr:  hint, or the address of a fixed mapping
+ * @len:   length
+ * @pgoff: page offset in the file
+ * @flags: MAP_* flags
+ *
+ * mmap() asks this before it maps, and so does mremap() before it moves
+ * a mapping: the move's first step, moving the page tables, invalidates
+ * the old range, and on PV the notifier then unmaps the grants, so the
+ * refusal of gntdev_vma_mremap() comes too late to keep them. On PV a
+ * range is mapped once at a time: a request for a range mapped now is a
+ * move, or a second mmap() that gntdev_mmap() would refuse anyway. It
+ * is refused here, with nothing moved. One exception: a MAP_FIXED
+ * mmap() of the whole range exactly over its own mapping replaces that
+ * mapping, which goes first (a move never lands on the range it moves
+ * from: mremap() refuses overlaps). Called with the mmap lock held (the
+ * order is the mmap lock, then priv->lock).
+ *
+ * Return: the address, as the mm's own allocator finds it, or -EINVAL.
+ */
+unsigned long gntdev_get_unmapped_area(struct file *file, unsigned long addr,
+				       unsigned long len, unsigned long pgoff,
+				       unsigned long flags)
+{
+	struct gntdev_priv *priv = file->private_data;
+	struct gntdev_map *map;
+	bool refuse = false;
+
+	if (gntdev_use_ptemod) {
+		mutex_lock(&priv->lock);
+		map = gntdev_find_map(priv, pgoff);
+		if (map && atomic_read(&map->nr_vmas))
+			refuse = !(flags & MAP_FIXED) || !map->notifier_on ||
+				 map->notifier.mm != current->mm ||
+				 addr != map->vm_start || pgoff != map->index ||
+				 len != (unsigned long)map->count << PAGE_SHIFT;
+		mutex_unlock(&priv->lock);
+		if (refuse)
+			return -EINVAL;
+	}
+	return mm_get_unmapped_area(current->mm, file, addr, len, pgoff, flags);
 }
 
 int gntdev_mmap(struct file *file, struct vm_area_struct *vma)
@@ -280,8 +328,16 @@ int gntdev_mmap(struct file *file, struct vm_area_struct *vma)
 	struct gntdev_map *map;
 	int err = -EINVAL;
 
-	if (!(vma->vm_flags & VM_SHARED))
-		return -EINVAL;
+	/*
+	 * A private mapping must stay read-only: written, it would copy the
+	 * grant's page on write. Without VM_MAYWRITE neither mprotect() nor
+	 * a forced write (ptrace, /proc/pid/mem) can make it writable.
+	 */
+	if (!(vma->vm_flags & VM_SHARED)) {
+		if (vma->vm_flags & VM_WRITE)
+			return -EINVAL;
+		vm_flags_clear(vma, VM_MAYWRITE);
+	}
 
 	mutex_lock(&priv->lock);
 	map = gntdev_find_map(priv, index);
@@ -290,7 +346,7 @@ int gntdev_mmap(struct file *file, struct vm_area_struct *vma)
 	if (gntdev_use_ptemod && atomic_read(&map->nr_vmas))
 		goto out_unlock;
 	/* Write access is chosen by the mmap() that maps the grants. */
-	if (!atomic_read(&map->fm->live))
+	if (!gntcore_fmap_nr_mapped(map->fm))
 		map->readonly = !(vma->vm_flags & VM_WRITE);
 	else if ((vma->vm_flags & VM_WRITE) && map->readonly)
 		goto out_unlock;

@@ -15,6 +15,7 @@
 #ifndef __LINUX_PUBLIC_GNTALLOC_H__
 #define __LINUX_PUBLIC_GNTALLOC_H__
 
+#include <linux/stddef.h>
 #include <linux/types.h>
 
 /*
@@ -24,8 +25,9 @@
  * (MAP_SHARED only: EINVAL otherwise; ENOENT if the range is not
  * allocated) and @gref_ids holds one grant reference per page.
  * Nothing is left allocated on failure. Errors: EINVAL for a @count of 0,
- * unknown @flags or a bad @domid; ENOSPC over the global or per-file page
- * limit or when the grant table is full; ENOMEM; EFAULT.
+ * unknown @flags or a bad @domid; ENOSPC over the global page limit (or
+ * a per-file one, if the administrator set one) or when the grant table
+ * is full; ENOMEM; EFAULT.
  */
 #define IOCTL_GNTALLOC_ALLOC_GREF \
 	_IOC(_IOC_NONE, 'G', 5, sizeof(struct ioctl_gntalloc_alloc_gref))
@@ -36,13 +38,18 @@
  * @count:    in, number of pages
  * @index:    out, file offset for mmap()
  * @gref_ids: out, @count grant references (the array really holds @count)
+ * @gref_ids_flex: the same array under the name Linux's header has had
+ *            since 6.8, declared flexible; same offset, same size
  */
 struct ioctl_gntalloc_alloc_gref {
 	__u16 domid;
 	__u16 flags;
 	__u32 count;
 	__u64 index;
-	__u32 gref_ids[1];
+	union {
+		__u32 gref_ids[1];
+		__DECLARE_FLEX_ARRAY(__u32, gref_ids_flex);
+	};
 };
 
 /* The peer may write to the pages (otherwise it may only read them). */
@@ -53,8 +60,9 @@ struct ioctl_gntalloc_alloc_gref {
  *
  * The pages stop being reachable through this file at once; each is freed
  * and its grant revoked once no process maps it and the peer has unmapped
- * it. Errors: ENOENT if any page of the range is not allocated on this
- * file (nothing is deallocated then); EINVAL for a @count of 0.
+ * it. Errors: EINVAL if any page of the range is not allocated on this
+ * file (nothing is deallocated then), for a @count of 0, or an @index
+ * that is not page aligned.
  */
 #define IOCTL_GNTALLOC_DEALLOC_GREF \
 	_IOC(_IOC_NONE, 'G', 6, sizeof(struct ioctl_gntalloc_dealloc_gref))
@@ -74,8 +82,8 @@ struct ioctl_gntalloc_dealloc_gref {
  * longer mapped by any process of ours: clear the byte at @index
  * (UNMAP_NOTIFY_CLEAR_BYTE) and/or signal @event_channel_port
  * (UNMAP_NOTIFY_SEND_EVENT). A second call replaces the first. Errors:
- * EINVAL for unknown action bits or a bad event channel; ENOENT if the
- * page is not allocated on this file.
+ * ENOENT if the page is not allocated on this file (checked first);
+ * EINVAL for unknown action bits or a bad event channel.
  */
 #define IOCTL_GNTALLOC_SET_UNMAP_NOTIFY \
 	_IOC(_IOC_NONE, 'G', 7, sizeof(struct ioctl_gntalloc_unmap_notify))

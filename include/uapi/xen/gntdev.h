@@ -31,9 +31,10 @@ struct ioctl_gntdev_grant_ref {
  * IOCTL_GNTDEV_MAP_GRANT_REF - reserve a file range for a set of grants.
  *
  * Records @count grants and returns in @index the file offset at which
- * they must be mmap()ed (MAP_SHARED, length @count pages). No hypercall is
- * made here: the grants are mapped, in one batch, by mmap(). The range
- * stays reserved until IOCTL_GNTDEV_UNMAP_GRANT_REF and the last munmap().
+ * they must be mmap()ed (MAP_SHARED, or MAP_PRIVATE without PROT_WRITE;
+ * length @count pages). No hypercall is made here: the grants are mapped,
+ * in one batch, by mmap(). The range stays reserved until
+ * IOCTL_GNTDEV_UNMAP_GRANT_REF and the last munmap().
  *
  * Errors: EINVAL if @count is 0 or above the per-call limit (module
  * parameter "limit"), or a domid is reserved (>= DOMID_FIRST_RESERVED);
@@ -105,8 +106,10 @@ struct ioctl_gntdev_get_offset_for_vaddr {
 /*
  * IOCTL_GNTDEV_SET_MAX_GRANTS - cap the number of grants this file may
  * have reserved at once (no cap until set). Errors: EINVAL if @count is
- * 0; EBUSY if more grants than @count are already reserved. (Linux's
- * in-tree driver answers ENOTTY; libxengnttab accepts both.)
+ * 0; EBUSY if more grants than @count are already reserved. Linux's
+ * in-tree driver answers ENOTTY to every call, and libxengnttab's
+ * xengnttab_set_max_grants() turns ENOTTY alone into success: our
+ * EINVAL and EBUSY reach its caller, where in-tree's ENOTTY was ignored.
  */
 #define IOCTL_GNTDEV_SET_MAX_GRANTS \
 	_IOC(_IOC_NONE, 'G', 3, sizeof(struct ioctl_gntdev_set_max_grants))

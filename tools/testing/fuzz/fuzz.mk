@@ -5,10 +5,14 @@
 # tools/testing/xen-vm/README.md).  dom0 uses SEED, the domU SEED + 1.
 #
 #   make -f tools/testing/fuzz/fuzz.mk fuzz [DURATION=60] [SEED=N]
+#        [THREADS=3] [STALL_PERCENT=10]
 #        [KVERS=K] [MODULES=ours|intree] [FUZZ_OUT=DIR]
 #   make -f tools/testing/fuzz/fuzz.mk gntfuzz     # the binary only
 #
-# The seed is printed; rerun with SEED=N to replay the same sequence.
+# The seed is printed; rerun with SEED=N to replay the same sequence (of
+# each thread: the interleaving of THREADS > 1 is not replayed).  THREADS
+# and STALL_PERCENT are dom0's gntfuzz --threads / --stall-percent; the
+# domU runs gntfuzz's defaults (3 and 10).
 # Results: dom0's in $(FUZZ_OUT)/K/bench/ (gntfuzz.out, gntfuzz-ops-tail.log,
 # dmesg-during.txt, counters-*.txt, bench.log = the TAP), the domU's in
 # $(FUZZ_OUT)/K/domU/ (gntfuzz.out, real-clients.tap, counters.txt,
@@ -24,6 +28,8 @@ ifeq ($(origin SEED),undefined)
 SEED := $(shell od -An -N4 -tu4 /dev/urandom | tr -d ' ')
 endif
 MODULES ?= ours
+THREADS ?= 3
+STALL_PERCENT ?= 10
 
 CC ?= cc
 FUZZ_CFLAGS := -O2 -g -static -Wall -Wextra -Werror -D_GNU_SOURCE \
@@ -39,11 +45,11 @@ $(FUZZ_BIN): $(FUZZ_DIR)/gntfuzz.c $(FUZZ_TOP)/include/uapi/xen/gntdev.h \
 	$(CC) $(FUZZ_CFLAGS) -o $@ $<
 
 fuzz: $(FUZZ_BIN)
-	@echo "gntfuzz: seed $(SEED), $(DURATION) s, modules $(MODULES)"
+	@echo "gntfuzz: seed $(SEED), $(DURATION) s, modules $(MODULES), threads $(THREADS), stall-percent $(STALL_PERCENT)"
 	bash $(FUZZ_TOP)/tools/testing/xen-vm/run.sh MODE=fuzz \
 		MODULES=$(MODULES) OUT=$(FUZZ_OUT) FUZZ_BIN=$(FUZZ_BIN) \
 		FUZZ_SECONDS=$(DURATION) FUZZ_SEED=$$(( $(SEED) + 1 )) \
 		$(if $(KVERS),KVERS='$(KVERS)') \
 		BENCH_TIMEOUT=$$(( $(DURATION) + 300 )) \
-		BENCH_CMD='GNTFUZZ=$(FUZZ_BIN) bash $(FUZZ_DIR)/run-in-dom0.sh $(DURATION) $(SEED)'
+		BENCH_CMD='GNTFUZZ=$(FUZZ_BIN) FUZZ_THREADS=$(THREADS) FUZZ_STALL_PERCENT=$(STALL_PERCENT) bash $(FUZZ_DIR)/run-in-dom0.sh $(DURATION) $(SEED)'
 	@echo "gntfuzz: seed $(SEED); results in $(FUZZ_OUT)/*/bench/"

@@ -1,29 +1,65 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * gntfuzz: seeded, reproducible random-operation fuzzer for /dev/xen/gntdev
- * and /dev/xen/gntalloc.
+ * gntfuzz: seeded random-operation fuzzer for /dev/xen/gntdev and
+ * /dev/xen/gntalloc.
  *
  * Runs random sequences of open/close, every ioctl of both devices (valid
  * and invalid arguments), mmap/munmap/mprotect, fork, self-grant loopback
  * (gntalloc grants to our own domid, gntdev maps them back) and GRANT_COPY
  * on such grants.  Exit status: 0 = no invariant broken, 1 = an invariant
- * was broken, 2 = usage / setup error.
+ * was broken or the kernel logged a problem, 2 = usage / setup error.
  *
  *   gntfuzz [--seed N] [--seconds S] [--iterations N] [--domid D]
+ *           [--threads N] [--stall-percent P] [--no-kmsg]
  *           [--log FILE] [--verbose]
+ *
+ * Concurrency (--threads N, default 3): thread 0 runs the sequence above
+ * and keeps the model its invariants are checked against; threads 1..N-1
+ * work on the same open files at the same time, with grants and indexes
+ * of their own and with guessed ones (index 0, count 0, the index the
+ * file hands out next), so they unmap and deallocate thread 0's ranges
+ * behind its back.  Every such destructive call is published, before it
+ * is made and again once it has returned, as a "chaos intent" (file,
+ * range); thread 0 forgets the
+ * records an intent may have destroyed before its next operation, and a
+ * check whose record an intent published during the operation may have
+ * touched is skipped.  So each check holds whatever the interleaving.
+ * The seed fixes each thread's sequence, not the interleaving: with more
+ * than one thread a run is not replayed exactly.
+ *
+ * Stalls (--stall-percent P, default 10): that share of the ioctls of
+ * every thread get their argument in a page registered with
+ * userfaultfd: write-protected (the copy-out faults) or missing (the
+ * copy-in faults).  A handler thread holds the fault while a racing call
+ * on the same file unmaps, deallocates, mmap()s, closes (dup2 of
+ * /dev/null over the descriptor) or, for a dma-buf export, closes the
+ * descriptor the ioctl is about to return; then it lets the copy fail
+ * (the page replaced by an inaccessible one: EFAULT) or succeed, as the
+ * seed says.  Without userfaultfd there are no stalls (printed), without
+ * write-protect only copy-in stalls.
+ *
+ * Kernel log (unless --no-kmsg): a thread reads /dev/kmsg while the run
+ * lasts; a BUG:, WARNING:, refcount_t:, KASAN, Oops, list corruption or
+ * general protection line stops the run and fails it, with the time and
+ * the operation count at which it appeared.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <linux/userfaultfd.h>
+#include <poll.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -39,6 +75,7 @@ typedef uint16_t domid_t;
 #define MAXMAP 64
 #define SMALLMAX 16
 #define BIGBUF 70000
+#define MAXTHREADS 16
 
 #define GCOPY_SRC_GREF 0x1
 #define GCOPY_DST_GREF 0x2
@@ -68,26 +105,88 @@ struct mapping {
 	int writable;
 };
 
+/*
+ * Thread 0's model. S.fd and S.gen are written by thread 0 only, with
+ * fdtab held for writing; the other threads read them with fdtab held for
+ * reading (so a descriptor they use is not closed under them). The rest
+ * is thread 0's alone.
+ */
 static struct {
 	int fd[2][MAXFD];
+	unsigned gen[2][MAXFD];	/* bumped at every open and close */
 	struct rec rec[MAXREC];
 	struct mapping map[MAXMAP];
 } S;
+static pthread_rwlock_t fdtab = PTHREAD_RWLOCK_INITIALIZER;
+/*
+ * Address space: a MAP_FIXED mmap() that fails may leave a hole where
+ * thread 0's mapping was, until it reserves the range again; another
+ * thread's mmap(NULL) must not land in it (the reserve would then take
+ * its page away). Thread 0 holds as_lock for writing across the two;
+ * the others hold it for reading across each mmap(NULL). No thread is
+ * created while the run lasts (a stack is an mmap too).
+ */
+static pthread_rwlock_t as_lock = PTHREAD_RWLOCK_INITIALIZER;
+/* per file: the end of the last range handed out (a racer's guess) */
+static uint64_t hint[2][MAXFD];
 
-static uint64_t rng_state;
+/* A file and its generation, as one call sees it. */
+struct target {
+	int kind, slot, fd;
+	unsigned gen;
+};
+
+#define RING 64
+#define RREC 12
+#define RMAPS 6
+
+struct stall;
+
+struct rrec {		/* a racer's own allocation or map */
+	int used, kind, slot;
+	unsigned gen;
+	uint64_t index;
+	uint32_t count;
+	uint32_t grefs[8];
+};
+
+/* Per-thread state; `me` is the running thread's. */
+struct thr {
+	int id;
+	pthread_t tid;
+	uint64_t rng;
+	unsigned long long iter, nops, nok, nerr, nfault, nstall, nfaulted,
+		nstallfail, nraces;
+	char ring[RING][160];
+	unsigned ring_pos;
+	sigjmp_buf jb;
+	volatile sig_atomic_t jb_armed;
+	char *stallsrc;		/* a page: missing-mode contents */
+	int stall_failed;	/* the last xioctl's EFAULT was ours */
+	/* the executor of this thread's stall racers */
+	pthread_t exec_tid;
+	struct stall *exec_job;	/* under stall_mu */
+	struct rrec rr[RREC];	/* racers */
+	char *rm_addr[RMAPS];
+	size_t rm_len[RMAPS];
+	uint64_t scratch[2048];	/* misaligned garbage for bad pointers */
+	uint32_t bigbuf[BIGBUF];
+};
+static struct thr *thr[MAXTHREADS];
+static __thread struct thr *me;
+
 static uint64_t seed;
 static uint16_t self_domid;
 static int in_child;
 static int verbose;
+static int nthreads = 3, stall_pct = 10;
+static volatile int stop_all;
 static FILE *logf;
-static unsigned long long iter, nops, nok, nerr, nfault, nforks, nloop,
-	ncopy, nviol;
+static unsigned long long nforks, nloop, ncopy, nviol, nkernel;
 static char *unmapped_addr;
-static uint32_t bigbuf[BIGBUF];
-static uint64_t scratch[2048];	/* misaligned garbage for bad pointers */
-
-static sigjmp_buf jb;
-static volatile sig_atomic_t jb_armed;
+static int devnull = -1;
+static double t_start;
+static pthread_mutex_t print_mu = PTHREAD_MUTEX_INITIALIZER;
 
 enum { OP_OPEN, OP_CLOSE, OP_ALLOC, OP_DEALLOC, OP_DMAP, OP_DUNMAP,
 	OP_GETOFF, OP_SETMAX, OP_NOTIFY, OP_COPY, OP_MMAP, OP_MUNMAP,
@@ -95,18 +194,32 @@ enum { OP_OPEN, OP_CLOSE, OP_ALLOC, OP_DEALLOC, OP_DMAP, OP_DUNMAP,
 static const int op_weight[OP_N] = { 6, 3, 12, 6, 12, 6, 4, 1, 4, 6,
 				     12, 5, 3, 8, 10, 1, 2, 4 };
 
-#define RING 64
-static char ring[RING][160];
-static unsigned ring_pos;
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void add(unsigned long long *c)
+{
+	__atomic_fetch_add(c, 1, __ATOMIC_RELAXED);
+}
+
+static unsigned long long get(const unsigned long long *c)
+{
+	return __atomic_load_n(c, __ATOMIC_RELAXED);
+}
 
 static uint64_t rnd(void)
 {
-	uint64_t x = rng_state;
+	uint64_t x = me->rng;
 
 	x ^= x >> 12;
 	x ^= x << 25;
 	x ^= x >> 27;
-	rng_state = x;
+	me->rng = x;
 	return x * 0x2545F4914F6CDD1DULL;
 }
 
@@ -115,19 +228,34 @@ static uint64_t rn(uint64_t n)
 	return n ? rnd() % n : 0;
 }
 
+/* Locks that a fork child must not take: it has one thread, and a lock
+ * another thread held at the fork stays held in the child for ever.
+ */
+static void lock(pthread_mutex_t *m)
+{
+	if (!in_child)
+		pthread_mutex_lock(m);
+}
+
+static void unlock(pthread_mutex_t *m)
+{
+	if (!in_child)
+		pthread_mutex_unlock(m);
+}
+
 static void note(const char *fmt, ...)
 {
 	va_list ap;
-	char *s = ring[ring_pos++ % RING];
+	char *s = me->ring[me->ring_pos++ % RING];
 
 	va_start(ap, fmt);
-	vsnprintf(s, sizeof(ring[0]), fmt, ap);
+	vsnprintf(s, sizeof(me->ring[0]), fmt, ap);
 	va_end(ap);
 	if (verbose)
-		printf("%s%s\n", in_child ? "[child] " : "", s);
+		printf("%st%d %s\n", in_child ? "[child] " : "", me->id, s);
 	if (logf) {
-		fprintf(logf, "%s%llu %s\n", in_child ? "[child] " : "", iter,
-			s);
+		fprintf(logf, "%st%d %llu %s\n", in_child ? "[child] " : "",
+			me->id, me->iter, s);
 		fflush(logf);
 	}
 }
@@ -137,27 +265,32 @@ static void violation(const char *fmt, ...)
 	va_list ap;
 	unsigned i;
 
-	nviol++;
-	printf("INVARIANT BROKEN (seed %" PRIu64 ", iter %llu%s): ", seed,
-	       iter, in_child ? ", child" : "");
+	add(&nviol);
+	stop_all = 1;
+	lock(&print_mu);
+	printf("INVARIANT BROKEN (seed %" PRIu64 ", thread %d, iter %llu%s): ",
+	       seed, me->id, me->iter, in_child ? ", child" : "");
 	va_start(ap, fmt);
 	vprintf(fmt, ap);
 	va_end(ap);
-	printf("\nlast operations:\n");
-	for (i = ring_pos > RING ? ring_pos - RING : 0; i < ring_pos; i++)
-		printf("  %s\n", ring[i % RING]);
+	printf("\nlast operations of thread %d:\n", me->id);
+	for (i = me->ring_pos > RING ? me->ring_pos - RING : 0;
+	     i < me->ring_pos; i++)
+		printf("  %s\n", me->ring[i % RING]);
 	fflush(stdout);
 	if (logf) {
-		fprintf(logf, "INVARIANT BROKEN at iter %llu\n", iter);
+		fprintf(logf, "INVARIANT BROKEN at thread %d iter %llu\n",
+			me->id, me->iter);
 		fflush(logf);
 	}
+	unlock(&print_mu);
 }
 
 static void on_fault(int sig)
 {
-	if (jb_armed) {
-		jb_armed = 0;
-		siglongjmp(jb, sig);
+	if (me && me->jb_armed) {
+		me->jb_armed = 0;
+		siglongjmp(me->jb, sig);
 	}
 	signal(sig, SIG_DFL);
 	raise(sig);
@@ -168,30 +301,166 @@ static int guarded_rw(char *p, size_t n, const void *wr, void *rd)
 {
 	int sig;
 
-	sig = sigsetjmp(jb, 1);
+	sig = sigsetjmp(me->jb, 1);
 	if (sig) {
-		nfault++;
+		add(&me->nfault);
 		return sig;
 	}
-	jb_armed = 1;
+	me->jb_armed = 1;
 	if (wr)
 		memcpy(p, wr, n);
 	if (rd)
 		memcpy(rd, p, n);
-	jb_armed = 0;
+	me->jb_armed = 0;
 	return 0;
 }
 
 static int sysret(long r)
 {
-	nops++;
+	add(&me->nops);
 	if (r < 0) {
-		nerr++;
+		add(&me->nerr);
 		return -errno;
 	}
-	nok++;
+	add(&me->nok);
 	return (int)r;
 }
+
+/* ------------------------------------------------------------------ */
+/*
+ * Chaos intents: a call that may destroy ranges of a file (an unmap or a
+ * deallocation with a guessed index, a close) is published here before it
+ * is made, and again once it has returned (while it is in flight, and it
+ * may be held up for long, it can destroy a range thread 0 creates
+ * meanwhile). Thread 0 drops the records an intent may have hit before
+ * each operation (chaos_apply), and does not believe a check on a record
+ * an intent published since then may have hit (chaos_hits).
+ */
+#define NINTENT 1024
+struct intent {
+	int kind, slot, dead;
+	unsigned gen;
+	uint64_t lo, hi;
+};
+static struct intent intents[NINTENT];
+static uint64_t chaos_seq;	/* the last published; under chaos_mu */
+static pthread_mutex_t chaos_mu = PTHREAD_MUTEX_INITIALIZER;
+static uint64_t op_seq0;	/* thread 0: applied up to here */
+
+/* [index, index + count pages); count 0 means "the range starting there" */
+static void chaos_publish(const struct target *t, uint64_t index,
+			  uint64_t count, int dead)
+{
+	struct intent *x;
+	uint64_t hi = index + (count ? count : 1) * PG;
+
+	if (in_child)
+		return;
+	pthread_mutex_lock(&chaos_mu);
+	x = &intents[(chaos_seq + 1) % NINTENT];
+	*x = (struct intent){ .kind = t->kind, .slot = t->slot,
+			      .gen = t->gen, .dead = dead,
+			      .lo = dead ? 0 : index,
+			      .hi = dead || hi < index ? UINT64_MAX : hi };
+	__atomic_store_n(&chaos_seq, chaos_seq + 1, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&chaos_mu);
+}
+
+static int intent_hits(const struct intent *x, int kind, int slot,
+		       uint64_t lo, uint64_t hi)
+{
+	return x->kind == kind && x->slot == slot &&
+	       x->gen == S.gen[kind][slot] && x->lo < hi && lo < x->hi;
+}
+
+/* Thread 0: may a call published during this operation have destroyed
+ * [lo, hi) of the file in (kind, slot)?
+ */
+static int chaos_hits(int kind, int slot, uint64_t lo, uint64_t hi)
+{
+	uint64_t cur = __atomic_load_n(&chaos_seq, __ATOMIC_ACQUIRE), s;
+	int hit = 0;
+
+	if (in_child || cur == op_seq0)
+		return 0;
+	pthread_mutex_lock(&chaos_mu);
+	cur = chaos_seq;
+	if (cur - op_seq0 >= NINTENT)
+		hit = 1;
+	for (s = op_seq0 + 1; !hit && s <= cur; s++)
+		hit = intent_hits(&intents[s % NINTENT], kind, slot, lo, hi);
+	pthread_mutex_unlock(&chaos_mu);
+	return hit;
+}
+
+static int rec_hit(int r)
+{
+	return chaos_hits(S.rec[r].kind, S.rec[r].fdslot, S.rec[r].index,
+			  S.rec[r].index + (uint64_t)S.rec[r].count * PG);
+}
+
+static void drop_rec(int r);
+static void close_slot(int kind, int slot);
+
+/* Thread 0, before each operation. */
+static void chaos_apply(void)
+{
+	static struct intent got[NINTENT];
+	uint64_t cur = __atomic_load_n(&chaos_seq, __ATOMIC_ACQUIRE), s;
+	int n = 0, all = 0, i, r, k, dead[2][MAXFD] = { { 0 } };
+
+	if (in_child || cur == op_seq0)
+		return;
+	pthread_mutex_lock(&chaos_mu);
+	cur = chaos_seq;
+	if (cur - op_seq0 >= NINTENT)
+		all = 1;
+	else
+		for (s = op_seq0 + 1; s <= cur; s++)
+			got[n++] = intents[s % NINTENT];
+	pthread_mutex_unlock(&chaos_mu);
+	op_seq0 = cur;
+	for (r = 0; r < MAXREC; r++) {
+		struct rec *x = &S.rec[r];
+
+		if (!x->used)
+			continue;
+		for (i = 0; i < n && !all; i++)
+			if (intent_hits(&got[i], x->kind, x->fdslot, x->index,
+					x->index + (uint64_t)x->count * PG))
+				break;
+		if (all || i < n)
+			drop_rec(r);
+	}
+	for (i = 0; i < n; i++)
+		if (got[i].dead && got[i].gen == S.gen[got[i].kind][got[i].slot])
+			dead[got[i].kind][got[i].slot] = 1;
+	/* a racer put /dev/null in its place: close it for good */
+	for (k = 0; k < 2; k++)
+		for (i = 0; i < MAXFD; i++)
+			if (dead[k][i] && S.fd[k][i] >= 0) {
+				note("slot %s %d was closed by a racer",
+				     k ? "gntdev" : "gntalloc", i);
+				close_slot(k, i);
+			}
+}
+
+static void set_hint(const struct target *t, uint64_t index, uint32_t count)
+{
+	__atomic_store_n(&hint[t->kind][t->slot], index + (uint64_t)count * PG,
+			 __ATOMIC_RELAXED);
+}
+
+static struct target tgt(int kind, int slot)
+{
+	return (struct target){ .kind = kind, .slot = slot,
+				.fd = S.fd[kind][slot],
+				.gen = S.gen[kind][slot] };
+}
+
+static int xioctl(const struct target *t, unsigned long cmd, void *arg,
+		  size_t size, int dirs, uint32_t count, int close_fd);
+enum { D_IN = 1, D_OUT = 2 };
 
 /* ------------------------------------------------------------------ */
 
@@ -289,8 +558,8 @@ static void *bad_ptr(void)
 		 * there is invalid (misaligned index, count ~0, domid 0xffff),
 		 * so no request can succeed through it by accident
 		 */
-		memset(scratch, 0xff, sizeof(scratch));
-		return (char *)scratch + 1 + rn(7);
+		memset(me->scratch, 0xff, sizeof(me->scratch));
+		return (char *)me->scratch + 1 + rn(7);
 	}
 }
 
@@ -319,8 +588,15 @@ static void op_open(void)
 	fd = sysret(open(kind ? "/dev/xen/gntdev" : "/dev/xen/gntalloc",
 			 O_RDWR | O_CLOEXEC));
 	note("open %s -> %d", kind ? "gntdev" : "gntalloc", fd);
-	if (fd >= 0)
-		S.fd[kind][i] = fd;
+	if (fd < 0)
+		return;
+	if (!in_child)
+		pthread_rwlock_wrlock(&fdtab);
+	S.fd[kind][i] = fd;
+	S.gen[kind][i]++;
+	hint[kind][i] = 0;
+	if (!in_child)
+		pthread_rwlock_unlock(&fdtab);
 }
 
 static void close_slot(int kind, int slot)
@@ -331,8 +607,14 @@ static void close_slot(int kind, int slot)
 		if (S.rec[r].used && S.rec[r].kind == kind &&
 		    S.rec[r].fdslot == slot)
 			drop_rec(r);
+	/* no other thread is in a call on it, or about to be */
+	if (!in_child)
+		pthread_rwlock_wrlock(&fdtab);
 	sysret(close(S.fd[kind][slot]));
 	S.fd[kind][slot] = -1;
+	S.gen[kind][slot]++;
+	if (!in_child)
+		pthread_rwlock_unlock(&fdtab);
 }
 
 static void op_close(void)
@@ -355,8 +637,9 @@ static int overlaps(int kind, int slot, uint64_t idx, uint64_t cnt, int skip)
 		if (r == skip || !x->used || x->kind != kind ||
 		    x->fdslot != slot)
 			continue;
+		/* a racer may have freed it since this operation began */
 		if (idx < x->index + (uint64_t)x->count * PG &&
-		    x->index < idx + cnt * PG)
+		    x->index < idx + cnt * PG && !rec_hit(r))
 			return r;
 	}
 	return -1;
@@ -365,7 +648,8 @@ static int overlaps(int kind, int slot, uint64_t idx, uint64_t cnt, int skip)
 static void op_alloc(void)
 {
 	int slot = pick_fd(K_ALLOC), r, ret, i, j;
-	struct ioctl_gntalloc_alloc_gref *a = (void *)bigbuf;
+	struct ioctl_gntalloc_alloc_gref *a = (void *)me->bigbuf;
+	struct target t;
 	uint32_t count;
 	uint16_t flags;
 
@@ -385,11 +669,16 @@ static void op_alloc(void)
 		note("alloc slot %d bad pointer %p -> %d", slot, bp, ret);
 		return;
 	}
-	ret = sysret(ioctl(S.fd[0][slot], IOCTL_GNTALLOC_ALLOC_GREF, a));
+	t = tgt(K_ALLOC, slot);
+	ret = xioctl(&t, IOCTL_GNTALLOC_ALLOC_GREF, a,
+		     count && count <= 1024 ? sizeof(*a) + (count - 1) * 4 : 0,
+		     D_IN | D_OUT, count, -1);
 	note("alloc slot %d dom %u flags %u count %u -> %d index 0x%" PRIx64,
 	     slot, a->domid, flags, count, ret, (uint64_t)a->index);
 	if (ret < 0)
 		return;
+	if (count && count <= BIGBUF - 8)
+		set_hint(&t, a->index, count);
 	if (count == 0 || count > BIGBUF - 8) {
 		/* accepted: nothing we can track; not necessarily wrong */
 		if (count >= 1u << 24)
@@ -409,6 +698,12 @@ static void op_alloc(void)
 			if (a->gref_ids[i] == a->gref_ids[j])
 				violation("ALLOC_GREF duplicate gref %u",
 					  a->gref_ids[i]);
+	if (chaos_hits(K_ALLOC, slot, a->index, a->index + count * PG)) {
+		/* a racer may have deallocated it already: not tracked */
+		note("alloc 0x%" PRIx64 " raced: not tracked",
+		     (uint64_t)a->index);
+		return;
+	}
 	r = free_rec();
 	if (r < 0) {
 		/* no room to track: give it back */
@@ -445,8 +740,15 @@ static void op_dealloc(void)
 		d.count = weird_count(1024);
 		r = -1;
 	}
-	ret = sysret(ioctl(S.fd[0][slot], IOCTL_GNTALLOC_DEALLOC_GREF,
-			   sel == 5 ? bad_ptr() : (void *)&d));
+	if (sel == 5) {
+		ret = sysret(ioctl(S.fd[0][slot], IOCTL_GNTALLOC_DEALLOC_GREF,
+				   bad_ptr()));
+	} else {
+		struct target t = tgt(K_ALLOC, slot);
+
+		ret = xioctl(&t, IOCTL_GNTALLOC_DEALLOC_GREF, &d, sizeof(d),
+			     D_IN, d.count, -1);
+	}
 	note("dealloc slot %d index 0x%" PRIx64 " count %u -> %d", slot,
 	     (uint64_t)d.index, d.count, ret);
 	if (ret == 0 && r >= 0 && sel != 5)
@@ -460,7 +762,8 @@ static void op_dealloc(void)
 static void op_dmap(void)
 {
 	int slot = pick_fd(K_DEV), r, a, ret, i, sel = rn(10);
-	struct ioctl_gntdev_map_grant_ref *m = (void *)bigbuf;
+	struct ioctl_gntdev_map_grant_ref *m = (void *)me->bigbuf;
+	struct target t;
 	uint32_t count, off = 0;
 
 	if (slot < 0)
@@ -492,7 +795,11 @@ static void op_dmap(void)
 		note("dev_map slot %d bad pointer %p -> %d", slot, bp, ret);
 		return;
 	}
-	ret = sysret(ioctl(S.fd[1][slot], IOCTL_GNTDEV_MAP_GRANT_REF, m));
+	t = tgt(K_DEV, slot);
+	ret = xioctl(&t, IOCTL_GNTDEV_MAP_GRANT_REF, m,
+		     count && count <= 1024 ?
+		     sizeof(*m) + (count - 1) * sizeof(m->refs[0]) : 0,
+		     D_IN | D_OUT, count, -1);
 	note("dev_map slot %d count %u src %d off %u ref0 %u dom0 %u -> %d index 0x%" PRIx64,
 	     slot, count, a, off, m->refs[0].ref, m->refs[0].domid, ret,
 	     (uint64_t)m->index);
@@ -503,6 +810,7 @@ static void op_dmap(void)
 			violation("MAP_GRANT_REF accepted count %u", count);
 		return;
 	}
+	set_hint(&t, m->index, count);
 	if (m->index % PG)
 		violation("MAP_GRANT_REF index 0x%" PRIx64 " not page aligned",
 			  (uint64_t)m->index);
@@ -511,6 +819,11 @@ static void op_dmap(void)
 		violation("MAP_GRANT_REF index 0x%" PRIx64
 			  " count %u overlaps live record 0x%" PRIx64,
 			  (uint64_t)m->index, count, S.rec[i].index);
+	if (chaos_hits(K_DEV, slot, m->index, m->index + count * PG)) {
+		note("dev_map 0x%" PRIx64 " raced: not tracked",
+		     (uint64_t)m->index);
+		return;
+	}
 	r = free_rec();
 	if (r < 0) {
 		struct ioctl_gntdev_unmap_grant_ref u = { m->index, count, 0 };
@@ -547,8 +860,15 @@ static void op_dunmap(void)
 		r = -1;
 	}
 	u.pad = rn(8) ? 0 : 1;
-	ret = sysret(ioctl(S.fd[1][slot], IOCTL_GNTDEV_UNMAP_GRANT_REF,
-			   sel == 5 ? bad_ptr() : (void *)&u));
+	if (sel == 5) {
+		ret = sysret(ioctl(S.fd[1][slot], IOCTL_GNTDEV_UNMAP_GRANT_REF,
+				   bad_ptr()));
+	} else {
+		struct target t = tgt(K_DEV, slot);
+
+		ret = xioctl(&t, IOCTL_GNTDEV_UNMAP_GRANT_REF, &u, sizeof(u),
+			     D_IN, u.count, -1);
+	}
 	note("dev_unmap slot %d index 0x%" PRIx64 " count %u -> %d", slot,
 	     (uint64_t)u.index, u.count, ret);
 	if (ret == 0 && r >= 0 && sel != 5)
@@ -585,8 +905,15 @@ static void op_getoff(void)
 		note("get_offset slot %d bad pointer %p -> %d", slot, bp, ret);
 		return;
 	}
-	ret = sysret(ioctl(S.fd[1][slot], IOCTL_GNTDEV_GET_OFFSET_FOR_VADDR,
-			   &g));
+	{
+		struct target t = tgt(K_DEV, slot);
+
+		ret = xioctl(&t, IOCTL_GNTDEV_GET_OFFSET_FOR_VADDR, &g,
+			     sizeof(g), D_IN | D_OUT, 0, -1);
+	}
+	/* a racer may have unmapped the record's range meanwhile */
+	if (exact && rec_hit(S.map[m].rec))
+		exact = 0;
 	note("get_offset slot %d vaddr 0x%" PRIx64 " -> %d off 0x%" PRIx64
 	     " count %u", slot, (uint64_t)g.vaddr, ret, (uint64_t)g.offset,
 	     g.count);
@@ -598,7 +925,7 @@ static void op_getoff(void)
 				  " count %u, expected 0x%" PRIx64 " %u",
 				  S.map[m].addr, (uint64_t)g.offset, g.count,
 				  x->index, x->count);
-	} else if (ret < 0 && exact) {
+	} else if (ret < 0 && exact && !me->stall_failed) {
 		violation("GET_OFFSET_FOR_VADDR of a live mapping failed: %s",
 			  strerror(-ret));
 	}
@@ -611,8 +938,15 @@ static void op_setmax(void)
 
 	if (slot < 0)
 		return;
-	ret = sysret(ioctl(S.fd[1][slot], IOCTL_GNTDEV_SET_MAX_GRANTS,
-			   rn(10) ? (void *)&s : bad_ptr()));
+	if (rn(10)) {
+		struct target t = tgt(K_DEV, slot);
+
+		ret = xioctl(&t, IOCTL_GNTDEV_SET_MAX_GRANTS, &s, sizeof(s),
+			     D_IN, 0, -1);
+	} else {
+		ret = sysret(ioctl(S.fd[1][slot], IOCTL_GNTDEV_SET_MAX_GRANTS,
+				   bad_ptr()));
+	}
 	note("set_max slot %d count %u -> %d", slot, s.count, ret);
 }
 
@@ -649,7 +983,11 @@ static void op_notify(void)
 		note("notify slot %d bad pointer %p -> %d", slot, bp, ret);
 		return;
 	}
-	ret = sysret(ioctl(S.fd[kind][slot], cmd, &n));
+	{
+		struct target t = tgt(kind, slot);
+
+		ret = xioctl(&t, cmd, &n, sizeof(n), D_IN, 0, -1);
+	}
 	note("notify %s slot %d index 0x%" PRIx64 " action 0x%x port %u -> %d",
 	     kind ? "gntdev" : "gntalloc", slot, (uint64_t)n.index, n.action,
 	     n.event_channel_port, ret);
@@ -706,6 +1044,9 @@ static void op_copy(void)
 				violation("GRANT_COPY accepted a segment crossing its page");
 			return;
 		}
+		/* a racer may have deallocated it: the gref may be another's */
+		if (rec_hit(a))
+			return;
 		if (!S.rec[a].writable)
 			violation("GRANT_COPY wrote into read-only grant %u",
 				  S.rec[a].grefs[page]);
@@ -720,6 +1061,8 @@ static void op_copy(void)
 		ret = sysret(ioctl(S.fd[1][slot], IOCTL_GNTDEV_GRANT_COPY, &c));
 		note("grant_copy from gref %u off %u len %u -> %d status %d",
 		     seg[0].source.foreign.ref, off, len, ret, seg[0].status);
+		if (rec_hit(a))
+			return;
 		if (ret == 0 && seg[0].status == 0 && memcmp(src, back, len))
 			violation("GRANT_COPY round trip through gref %u differs",
 				  S.rec[a].grefs[page]);
@@ -727,8 +1070,12 @@ static void op_copy(void)
 		if (i >= 0) {
 			static char via[PG];
 
-			if (guarded_rw(S.map[i].addr + page * PG + off, len,
-				       NULL, via))
+			int sig = guarded_rw(S.map[i].addr + page * PG + off,
+					     len, NULL, via);
+
+			if (rec_hit(a))
+				return;
+			if (sig)
 				violation("fault reading clean gntalloc mapping %p",
 					  S.map[i].addr);
 			else if (memcmp(via, src, len))
@@ -761,8 +1108,15 @@ static void op_copy(void)
 	c.segments = rn(8) ? seg : bad_ptr();
 	if (c.count > SMALLMAX + 1 && c.segments == seg)
 		c.segments = bad_ptr();
-	ret = sysret(ioctl(S.fd[1][slot], IOCTL_GNTDEV_GRANT_COPY,
-			   rn(20) ? (void *)&c : bad_ptr()));
+	if (rn(20)) {
+		struct target t = tgt(K_DEV, slot);
+
+		ret = xioctl(&t, IOCTL_GNTDEV_GRANT_COPY, &c, sizeof(c), D_IN,
+			     0, -1);
+	} else {
+		ret = sysret(ioctl(S.fd[1][slot], IOCTL_GNTDEV_GRANT_COPY,
+				   bad_ptr()));
+	}
 	note("grant_copy garbage count %u seg %p -> %d", c.count,
 	     (void *)c.segments, ret);
 }
@@ -829,7 +1183,13 @@ static void op_mmap(void)
 		len -= PG; /* too short */
 		clean = 0;
 	}
+	if (fixed >= 0 && !in_child)
+		pthread_rwlock_wrlock(&as_lock);
 	p = mmap(hint, len, prot, flags, S.fd[kind][slot], off);
+	if (fixed >= 0 && p == MAP_FAILED)
+		reserve(hint, len);
+	if (fixed >= 0 && !in_child)
+		pthread_rwlock_unlock(&as_lock);
 	sysret(p == MAP_FAILED ? -1 : 0);
 	note("mmap %s slot %d len 0x%zx off 0x%jx prot %d flags 0x%x fixed %p -> %p",
 	     kind ? "gntdev" : "gntalloc", slot, len, (intmax_t)off, prot,
@@ -837,14 +1197,15 @@ static void op_mmap(void)
 	if (fixed >= 0) {
 		/* the old mapping is gone or replaced in [hint, hint+len) */
 		S.map[fixed].clean = 0;
-		if (p == MAP_FAILED)
-			reserve(hint, len);
 		if (p != MAP_FAILED && len >= S.map[fixed].len)
 			S.map[fixed].used = 0;
 	}
 	if (p == MAP_FAILED)
 		return;
 	if (flags & MAP_PRIVATE)
+		clean = 0;
+	/* a racer's range may sit at that index now */
+	if (clean && rec_hit(r))
 		clean = 0;
 	if (p == hint && fixed >= 0 && S.map[fixed].used) {
 		/* partially covered: the old entry's range is unmapped at the
@@ -901,16 +1262,24 @@ static void op_munmap(void)
 	default:
 		break;
 	}
-	ret = sysret(munmap(a, l));
+	if (a == x->addr && l >= x->len) {
+		ret = sysret(munmap(a, l));
+	} else {
+		/*
+		 * Part of it: replaced by a reserved range in one step (the
+		 * same unmap for the driver), so that no other thread's
+		 * mmap() lands in the hole before it is reserved.
+		 */
+		ret = sysret(mmap(a, l, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS |
+				  MAP_FIXED | MAP_NORESERVE, -1, 0) ==
+			     MAP_FAILED ? -1 : 0);
+	}
 	note("munmap %p len 0x%zx (mapping %p 0x%zx) -> %d", (void *)a, l,
 	     (void *)x->addr, x->len, ret);
-	if (ret == 0 && a == x->addr && l >= x->len) {
+	if (ret == 0 && a == x->addr && l >= x->len)
 		x->used = 0;
-	} else {
+	else
 		x->clean = 0;
-		if (ret == 0)
-			reserve(a, l);
-	}
 }
 
 static void op_mprotect(void)
@@ -940,6 +1309,8 @@ static void op_touch(void)
 	sig = guarded_rw(p, sizeof(v), w ? &v : NULL, &rd);
 	note("touch %p %s clean %d -> sig %d", (void *)p, w ? "rw" : "r",
 	     S.map[m].clean, sig);
+	if (S.map[m].clean && rec_hit(S.map[m].rec))
+		return;
 	if (sig && S.map[m].clean && !in_child)
 		violation("fault %d touching clean mapping %p (%s record 0x%" PRIx64 ")",
 			  sig, S.map[m].addr,
@@ -999,6 +1370,8 @@ static void op_loopback(void)
 		step = "reading via gntdev";
 	}
 	nloop++;
+	if (rec_hit(d) || rec_hit(dr->src))
+		return; /* a racer may have freed either meanwhile */
 	note("loopback gref %u: alloc map %p -> dev map %p page %u off %zu sig %d",
 	     dr->grefs[pg], (void *)S.map[ma].addr, (void *)S.map[md].addr,
 	     pg, off, sig);
@@ -1029,6 +1402,8 @@ reverse:
 	if (!sig)
 		sig = guarded_rw(S.map[ma].addr + (dr->srcoff + pg) * PG + off,
 				 sizeof(v), NULL, &rd);
+	if (rec_hit(d) || rec_hit(dr->src))
+		return;
 	if (sig)
 		violation("fault %d in reverse loopback of gref %u", sig,
 			  dr->grefs[pg]);
@@ -1073,6 +1448,10 @@ static void op_bad_ioctl(void)
 			  kind ? "gntdev" : "gntalloc");
 }
 
+static int dmabuf_export(int slot,
+			 struct ioctl_gntdev_dmabuf_exp_from_refs *e,
+			 uint32_t count, int *fdp);
+
 /* dma-buf fds of our exports, and their sizes in pages (-1: free) */
 #define MAXDB 4
 static int dbuf_fd[MAXDB] = { [0 ... MAXDB - 1] = -1 };
@@ -1087,8 +1466,8 @@ static uint32_t dbuf_pages[MAXDB];
  */
 static void op_dmabuf(void)
 {
-	struct ioctl_gntdev_dmabuf_exp_from_refs *e = (void *)bigbuf;
-	struct ioctl_gntdev_dmabuf_imp_to_refs *im = (void *)bigbuf;
+	struct ioctl_gntdev_dmabuf_exp_from_refs *e = (void *)me->bigbuf;
+	struct ioctl_gntdev_dmabuf_imp_to_refs *im = (void *)me->bigbuf;
 	struct ioctl_gntdev_dmabuf_exp_wait_released w;
 	struct ioctl_gntdev_dmabuf_imp_release rel;
 	int slot = pick_fd(K_DEV), d = rn(MAXDB), r, ret, fd;
@@ -1114,20 +1493,29 @@ static void op_dmabuf(void)
 		}
 		e->flags = flags;
 		e->count = count;
-		ret = sysret(ioctl(S.fd[1][slot],
-				   IOCTL_GNTDEV_DMABUF_EXP_FROM_REFS,
-				   rn(8) ? (void *)e : bad_ptr()));
+		e->fd = ~0u;
+		if (!rn(8)) {
+			ret = sysret(ioctl(S.fd[1][slot],
+					   IOCTL_GNTDEV_DMABUF_EXP_FROM_REFS,
+					   bad_ptr()));
+			note("dmabuf exp bad pointer -> %d", ret);
+			return;
+		}
+		ret = dmabuf_export(slot, e, count, &fd);
 		note("dmabuf exp count %u flags %u -> %d fd %d", count, flags,
-		     ret, ret ? -1 : (int)e->fd);
+		     ret, fd);
 		if (ret < 0)
 			return;
-		fd = (int)e->fd;
 		if (flags)
 			violation("EXP_FROM_REFS accepted flags %u", flags);
 		if (!count || count > 65536)
 			violation("EXP_FROM_REFS accepted count %u", count);
-		if (!(fcntl(fd, F_GETFD) & FD_CLOEXEC))
-			violation("EXP_FROM_REFS fd %d without O_CLOEXEC", fd);
+		if (fd < 0)
+			return; /* the racer closed it */
+		r = fcntl(fd, F_GETFD);
+		if (r < 0 || !(r & FD_CLOEXEC))
+			violation("EXP_FROM_REFS fd %d without O_CLOEXEC (%d)",
+				  fd, r);
 		if (dbuf_fd[d] >= 0)
 			close(dbuf_fd[d]);
 		dbuf_fd[d] = fd;
@@ -1202,6 +1590,7 @@ static void run_child_ops(void)
 	for (i = 0; i < MAXMAP; i++)
 		S.map[i].clean = 0;
 	for (i = 0; i < 12 && !nviol; i++) {
+		me->iter++;
 		int op = rn(OP_N);
 
 		if (op != OP_FORK)
@@ -1229,7 +1618,7 @@ static void op_fork(void)
 	}
 	nforks++;
 	if (pid == 0) {
-		rng_state = child_seed | 1;
+		me->rng = child_seed | 1;
 		run_child_ops();
 	}
 	note("fork -> child %d", (int)pid);
@@ -1285,6 +1674,778 @@ static int pick_op(void)
 	return 0;
 }
 
+/* ------------------------------------------------------------------ */
+/*
+ * Stalls. An ioctl's argument goes into a page of its own, registered with
+ * the userfaultfd `uffd`: write-protected (SM_WP: the kernel reads it as
+ * usual and its copy-out faults) or not yet populated (SM_MISSING: the
+ * first copy-in faults). The handler thread takes the fault, starts the
+ * racing call in a thread of its own and gives it RACER_WAIT_MS to finish
+ * (a driver that holds its lock across the copy makes it wait for the
+ * ioctl), then resolves the fault: the copy fails (the page is replaced by
+ * an inaccessible one, and the fault retried finds that) or succeeds
+ * (protection lifted, or the page filled in). Everything random is drawn
+ * by the stalled thread before the call, from its own seeded generator.
+ */
+#define RACER_WAIT_MS 20
+
+enum { SM_WP, SM_MISSING };
+enum { RACE_UNMAP_HINT, RACE_UNMAP_HINT_COUNT, RACE_UNMAP_ZERO, RACE_MMAP,
+	RACE_NOTIFY, RACE_CLOSE, RACE_CLOSE_FD };
+static const char *const race_name[] = {
+	"unmap-next", "unmap-next-count", "unmap-0", "mmap", "notify",
+	"close", "close-new-fd" };
+
+struct stall {
+	char *page;		/* the argument's page */
+	char *src;		/* SM_MISSING: what fills it in */
+	size_t off;		/* of the argument in it */
+	int mode, fail, race;
+	unsigned extra_us;	/* more delay before the resolution */
+	struct target t;
+	uint32_t count;		/* of the stalled call's range */
+	uint64_t guess;		/* the index the racer aims at */
+	int close_fd;		/* RACE_CLOSE_FD */
+	/* under stall_mu */
+	int faulted, done, racer_started, racer_done;
+	int racer_ret;
+	int owner;
+};
+static struct stall *active[MAXTHREADS + 1];
+static pthread_mutex_t stall_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t stall_cv = PTHREAD_COND_INITIALIZER;
+static int uffd = -1, uffd_wp;
+static unsigned long long nracer_calls;
+static volatile int handler_quit;	/* and the executors' */
+
+/* The racing call; no `me` here: everything it needs is in *st. */
+static void racer_main(struct stall *st)
+{
+	const struct target *t = &st->t;
+	uint32_t n = st->count ? st->count : 1;
+	int ret = 0;
+	void *p;
+
+	switch (st->race) {
+	case RACE_UNMAP_HINT:
+	case RACE_UNMAP_HINT_COUNT:
+	case RACE_UNMAP_ZERO: {
+		uint64_t idx = st->race == RACE_UNMAP_ZERO ? 0 : st->guess;
+		uint32_t c = st->race == RACE_UNMAP_HINT_COUNT ? n : 0;
+
+		chaos_publish(t, idx, c ? c : (t->kind == K_ALLOC ? n : 0), 0);
+		if (t->kind == K_DEV) {
+			struct ioctl_gntdev_unmap_grant_ref u = { idx, c, 0 };
+
+			ret = ioctl(t->fd, IOCTL_GNTDEV_UNMAP_GRANT_REF, &u);
+		} else {
+			/* DEALLOC_GREF has no "count 0": the stalled size */
+			struct ioctl_gntalloc_dealloc_gref d = { idx, c ? c : n };
+
+			ret = ioctl(t->fd, IOCTL_GNTALLOC_DEALLOC_GREF, &d);
+		}
+		chaos_publish(t, idx, c ? c : (t->kind == K_ALLOC ? n : 0), 0);
+		break;
+	}
+	case RACE_MMAP:
+		/* no intent: a mapping destroys nothing; not touched */
+		pthread_rwlock_rdlock(&as_lock);
+		p = mmap(NULL, n * PG, PROT_READ | PROT_WRITE, MAP_SHARED, t->fd,
+			 (off_t)st->guess);
+		pthread_rwlock_unlock(&as_lock);
+		ret = p == MAP_FAILED ? -1 : 0;
+		if (p != MAP_FAILED)
+			munmap(p, n * PG);
+		break;
+	case RACE_NOTIFY: {
+		/* gntalloc may clear a byte of ours; gntdev only an event
+		 * to a port nobody has (a cleared byte could land in a
+		 * page thread 0 checks)
+		 */
+		struct ioctl_gntdev_unmap_notify un = {
+			.index = st->guess + (t->kind == K_ALLOC ? 8 : 0),
+			.action = t->kind == K_ALLOC ? UNMAP_NOTIFY_CLEAR_BYTE :
+						       UNMAP_NOTIFY_SEND_EVENT,
+			.event_channel_port = 0xffffffffu };
+
+		ret = ioctl(t->fd, t->kind == K_DEV ?
+			    IOCTL_GNTDEV_SET_UNMAP_NOTIFY :
+			    IOCTL_GNTALLOC_SET_UNMAP_NOTIFY, &un);
+		break;
+	}
+	case RACE_CLOSE:
+		/* the number stays taken, by /dev/null: no one else can get
+		 * it while the others still use it; thread 0 closes it
+		 */
+		chaos_publish(t, 0, 0, 1);
+		ret = dup2(devnull, t->fd) < 0 ? -1 : 0;
+		chaos_publish(t, 0, 0, 1);
+		break;
+	case RACE_CLOSE_FD:
+		ret = close(st->close_fd);
+		break;
+	}
+	add(&nracer_calls);
+	pthread_mutex_lock(&stall_mu);
+	st->racer_ret = ret < 0 ? -errno : ret;
+	st->racer_done = 1;
+	pthread_cond_broadcast(&stall_cv);
+	pthread_mutex_unlock(&stall_mu);
+}
+
+/* One per worker, started before the run: runs its stalls' racers. */
+static void *exec_main(void *arg)
+{
+	struct thr *t = arg;
+	struct stall *st;
+
+	pthread_mutex_lock(&stall_mu);
+	for (;;) {
+		while (!t->exec_job && !handler_quit)
+			pthread_cond_wait(&stall_cv, &stall_mu);
+		if (!t->exec_job)
+			break;
+		st = t->exec_job;
+		t->exec_job = NULL;
+		pthread_mutex_unlock(&stall_mu);
+		racer_main(st);
+		pthread_mutex_lock(&stall_mu);
+	}
+	pthread_mutex_unlock(&stall_mu);
+	return NULL;
+}
+
+static void *handler_main(void *arg)
+{
+	struct pollfd pfd = { .fd = uffd, .events = POLLIN };
+	struct uffd_msg msg;
+	struct stall *st;
+	struct timespec until;
+	uintptr_t addr;
+	char *page, *src;
+	int i, fail, mode;
+	unsigned extra;
+
+	(void)arg;
+	while (!handler_quit) {
+		if (poll(&pfd, 1, 100) != 1 ||
+		    read(uffd, &msg, sizeof(msg)) != sizeof(msg) ||
+		    msg.event != UFFD_EVENT_PAGEFAULT)
+			continue;
+		addr = msg.arg.pagefault.address & ~(PG - 1);
+		pthread_mutex_lock(&stall_mu);
+		st = NULL;
+		for (i = 0; i <= MAXTHREADS; i++)
+			if (active[i] && !active[i]->done &&
+			    (uintptr_t)active[i]->page == addr)
+				st = active[i];
+		if (st) {
+			st->faulted = 1;
+			st->racer_started = 1;
+			thr[st->owner]->exec_job = st;
+			pthread_cond_broadcast(&stall_cv);
+			clock_gettime(CLOCK_REALTIME, &until);
+			until.tv_nsec += RACER_WAIT_MS * 1000000L;
+			if (until.tv_nsec >= 1000000000L) {
+				until.tv_sec++;
+				until.tv_nsec -= 1000000000L;
+			}
+			while (st->racer_started && !st->racer_done &&
+			       !pthread_cond_timedwait(&stall_cv, &stall_mu,
+						       &until))
+				;
+		}
+		/* st stays valid until its ioctl returns: after the
+		 * resolution below, it is not touched
+		 */
+		page = (char *)addr;
+		fail = st ? st->fail : 0;
+		mode = st ? st->mode :
+		       (msg.arg.pagefault.flags & UFFD_PAGEFAULT_FLAG_WP ?
+			SM_WP : SM_MISSING);
+		extra = st ? st->extra_us : 0;
+		src = st ? st->src : NULL;
+		pthread_mutex_unlock(&stall_mu);
+		if (extra)
+			usleep(extra);
+		if (fail) {
+			struct uffdio_range r = { (uintptr_t)page, PG };
+
+			/* replaced, not unmapped: nothing else can be
+			 * placed there before the retried fault
+			 */
+			mmap(page, PG, PROT_NONE,
+			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+			ioctl(uffd, UFFDIO_WAKE, &r);
+		} else if (mode == SM_WP) {
+			struct uffdio_writeprotect wp = {
+				.range = { (uintptr_t)page, PG }, .mode = 0 };
+
+			ioctl(uffd, UFFDIO_WRITEPROTECT, &wp);
+		} else if (src) {
+			struct uffdio_copy c = { .dst = (uintptr_t)page,
+						 .src = (uintptr_t)src,
+						 .len = PG, .mode = 0 };
+
+			ioctl(uffd, UFFDIO_COPY, &c);
+		} else {
+			struct uffdio_zeropage z = {
+				.range = { (uintptr_t)page, PG }, .mode = 0 };
+
+			ioctl(uffd, UFFDIO_ZEROPAGE, &z);
+		}
+	}
+	return NULL;
+}
+
+/* Sets up uffd; prints why not. Returns 0 or -1 (no stalls). */
+static int stall_setup(void)
+{
+	struct uffdio_api api = { .api = UFFD_API,
+				  .features = UFFD_FEATURE_PAGEFAULT_FLAG_WP };
+	struct uffdio_register reg;
+	char *p;
+
+	uffd = syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	if (uffd < 0) {
+		printf("stalls: SKIP: userfaultfd: %s\n", strerror(errno));
+		return -1;
+	}
+	if (ioctl(uffd, UFFDIO_API, &api)) {
+		/* an older kernel: again without write-protect */
+		close(uffd);
+		uffd = syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+		api.features = 0;
+		if (uffd < 0 || ioctl(uffd, UFFDIO_API, &api)) {
+			printf("stalls: SKIP: UFFDIO_API: %s\n", strerror(errno));
+			if (uffd >= 0)
+				close(uffd);
+			uffd = -1;
+			return -1;
+		}
+	}
+	/* write-protect of anonymous memory: try it */
+	p = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		 -1, 0);
+	if (p == MAP_FAILED)
+		return -1;
+	p[0] = 1;
+	memset(&reg, 0, sizeof(reg));
+	reg.range.start = (uintptr_t)p;
+	reg.range.len = PG;
+	reg.mode = UFFDIO_REGISTER_MODE_WP;
+	uffd_wp = (api.features & UFFD_FEATURE_PAGEFAULT_FLAG_WP) &&
+		  !ioctl(uffd, UFFDIO_REGISTER, &reg);
+	munmap(p, PG);
+	if (!uffd_wp)
+		printf("stalls: copy-out stalls SKIP: no userfaultfd write-protect of anonymous memory; copy-in stalls only\n");
+	return 0;
+}
+
+/*
+ * An ioctl on t, with the argument (size bytes at arg; 0: not stallable)
+ * in a stall page stall_pct times in a hundred; D_IN/D_OUT: the kernel
+ * reads / writes it. count: the stalled call's range, for the racer.
+ * close_fd >= 0: always stall, and the racer closes that descriptor.
+ */
+static int xioctl(const struct target *t, unsigned long cmd, void *arg,
+		  size_t size, int dirs, uint32_t count, int close_fd)
+{
+	struct uffdio_register reg;
+	struct stall st;
+	int ret, faulted, started;
+	static const int race_w[] = { 30, 15, 15, 22, 15, 3 };
+
+	me->stall_failed = 0;
+	if (uffd < 0 || in_child || !size || size > PG ||
+	    (close_fd < 0 && (int)rn(100) >= stall_pct))
+		return sysret(ioctl(t->fd, cmd, arg));
+	me->stall_failed = 0;
+	memset(&st, 0, sizeof(st));
+	st.owner = me->id;
+	st.t = *t;
+	st.count = count <= 1024 ? count : 1;
+	st.mode = (dirs & D_OUT) && uffd_wp && (!(dirs & D_IN) || rn(3)) ?
+		  SM_WP : SM_MISSING;
+	st.fail = rn(2);
+	if (close_fd >= 0) {
+		st.race = RACE_CLOSE_FD;
+		st.close_fd = close_fd;
+	} else {
+		int x = rn(100), i;
+
+		for (i = 0; x >= race_w[i]; i++)
+			x -= race_w[i];
+		st.race = i;
+	}
+	st.extra_us = rn(4) ? 0 : rn(2000);
+	switch (rn(4)) {
+	case 0: st.guess = 0; break;
+	case 1: st.guess = PG * rn(8); break;
+	default:
+		st.guess = __atomic_load_n(&hint[t->kind][t->slot],
+					   __ATOMIC_RELAXED);
+	}
+	st.off = rn(PG - size + 1) & ~7UL;
+	if (me->id)
+		pthread_rwlock_rdlock(&as_lock);
+	st.page = mmap(NULL, PG, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (me->id)
+		pthread_rwlock_unlock(&as_lock);
+	if (st.page == MAP_FAILED)
+		return sysret(ioctl(t->fd, cmd, arg));
+	memset(&reg, 0, sizeof(reg));
+	reg.range.start = (uintptr_t)st.page;
+	reg.range.len = PG;
+	if (st.mode == SM_WP) {
+		struct uffdio_writeprotect wp = {
+			.range = { (uintptr_t)st.page, PG },
+			.mode = UFFDIO_WRITEPROTECT_MODE_WP };
+
+		memcpy(st.page + st.off, arg, size);
+		reg.mode = UFFDIO_REGISTER_MODE_WP;
+		if (ioctl(uffd, UFFDIO_REGISTER, &reg) ||
+		    ioctl(uffd, UFFDIO_WRITEPROTECT, &wp)) {
+			munmap(st.page, PG);
+			return sysret(ioctl(t->fd, cmd, arg));
+		}
+	} else {
+		memset(me->stallsrc, 0, PG);
+		memcpy(me->stallsrc + st.off, arg, size);
+		st.src = me->stallsrc;
+		reg.mode = UFFDIO_REGISTER_MODE_MISSING;
+		if (ioctl(uffd, UFFDIO_REGISTER, &reg)) {
+			munmap(st.page, PG);
+			return sysret(ioctl(t->fd, cmd, arg));
+		}
+	}
+	add(&me->nstall);
+	pthread_mutex_lock(&stall_mu);
+	active[me->id] = &st;
+	pthread_mutex_unlock(&stall_mu);
+
+	ret = sysret(ioctl(t->fd, cmd, st.page + st.off));
+
+	pthread_mutex_lock(&stall_mu);
+	st.done = 1;
+	active[me->id] = NULL;
+	faulted = st.faulted;
+	started = st.racer_started;
+	/* the racer may still wait for the ioctl (a lock held across
+	 * the copy): it touches st until it is done
+	 */
+	while (started && !st.racer_done)
+		pthread_cond_wait(&stall_cv, &stall_mu);
+	pthread_mutex_unlock(&stall_mu);
+	if (faulted) {
+		add(&me->nfaulted);
+		add(&me->nraces);
+	}
+	if (faulted && st.fail) {
+		add(&me->nstallfail);
+		me->stall_failed = 1;
+	}
+	/* what the kernel wrote; a missing page it never touched stays so */
+	if (!(faulted && st.fail) && (st.mode == SM_WP || faulted))
+		memcpy(arg, st.page + st.off, size);
+	munmap(st.page, PG);
+	note("stall %s cmd 0x%lx %s slot %d: %s, race %s 0x%" PRIx64 " -> %d, ioctl -> %d",
+	     st.mode == SM_WP ? "copy-out" : "copy-in", cmd,
+	     t->kind ? "gntdev" : "gntalloc", t->slot,
+	     !faulted ? "no fault" : st.fail ? "failed" : "let go",
+	     race_name[st.race], st.guess, st.racer_ret, ret);
+	if (close_fd >= 0 && faulted)
+		return ret < 0 ? ret : (st.racer_ret == 0 ? 1 : 0);
+	return ret;
+}
+
+/*
+ * Thread 0's EXP_FROM_REFS: sometimes stalled while a racer closes the
+ * descriptor it is about to return. That number is the lowest free one
+ * as long as nobody else opens or closes a descriptor: fdtab is held for
+ * writing throughout (the racers open none; thread 0 is here). *fdp: the
+ * new descriptor, or -1 (none, or the racer closed it).
+ */
+static int dmabuf_export(int slot,
+			 struct ioctl_gntdev_dmabuf_exp_from_refs *e,
+			 uint32_t count, int *fdp)
+{
+	struct target t = tgt(K_DEV, slot);
+	size_t size = count && count <= 1000 ?
+		      sizeof(*e) + (count - 1) * sizeof(e->refs[0]) : 0;
+	int ret, guess = -1;
+
+	*fdp = -1;
+	if (uffd >= 0 && !in_child && size && (int)rn(100) < stall_pct &&
+	    rn(2)) {
+		pthread_rwlock_wrlock(&fdtab);
+		guess = dup(devnull);
+		if (guess >= 0)
+			close(guess);
+		ret = xioctl(&t, IOCTL_GNTDEV_DMABUF_EXP_FROM_REFS, e, size,
+			     D_IN | D_OUT, count, guess);
+		pthread_rwlock_unlock(&fdtab);
+		if (ret < 0)
+			return ret;
+		/* 1: the racer closed the new descriptor */
+		if (ret == 0)
+			*fdp = (int)e->fd;
+		else
+			note("dmabuf exp: fd %d closed by the racer", guess);
+		return 0;
+	}
+	ret = xioctl(&t, IOCTL_GNTDEV_DMABUF_EXP_FROM_REFS, e, size,
+		     D_IN | D_OUT, count, -1);
+	if (ret == 0)
+		*fdp = (int)e->fd;
+	return ret;
+}
+
+/* ------------------------------------------------------------------ */
+/*
+ * Threads 1..N-1: calls on thread 0's open files, with ranges of their
+ * own (struct rrec) and guessed ones. They check only what holds whatever
+ * the others do (a returned index is page aligned, an unknown ioctl is
+ * refused); they write to no grant (a gref of theirs that another thread
+ * freed may be thread 0's by now) and publish every unmap and dealloc as
+ * a chaos intent before they make it. fdtab is held for reading around
+ * each call.
+ */
+static int r_pick(int kind, struct target *t)
+{
+	int i, n = 0, c[MAXFD];
+
+	for (i = 0; i < MAXFD; i++)
+		if (S.fd[kind][i] >= 0)
+			c[n++] = i;
+	if (!n)
+		return -1;
+	i = c[rn(n)];
+	*t = tgt(kind, i);
+	return 0;
+}
+
+/* one of our ranges of that kind whose file is still open, or -1 */
+static int r_own(int kind, struct target *t)
+{
+	int i, n = 0, c[RREC];
+
+	for (i = 0; i < RREC; i++) {
+		struct rrec *x = &me->rr[i];
+
+		if (!x->used || x->kind != kind)
+			continue;
+		if (S.gen[kind][x->slot] != x->gen || S.fd[kind][x->slot] < 0) {
+			x->used = 0;	/* its file was closed */
+			continue;
+		}
+		c[n++] = i;
+	}
+	if (!n)
+		return -1;
+	i = c[rn(n)];
+	*t = tgt(kind, me->rr[i].slot);
+	return i;
+}
+
+static void r_keep(const struct target *t, uint64_t index, uint32_t count,
+		   const uint32_t *grefs)
+{
+	int i;
+
+	for (i = 0; i < RREC; i++)
+		if (!me->rr[i].used)
+			break;
+	if (i == RREC)
+		i = rn(RREC);	/* forget one: its file cleans it up */
+	me->rr[i] = (struct rrec){ .used = 1, .kind = t->kind, .slot = t->slot,
+				   .gen = t->gen, .index = index,
+				   .count = count };
+	if (grefs)
+		memcpy(me->rr[i].grefs, grefs, count * sizeof(uint32_t));
+}
+
+static uint64_t r_guess(const struct target *t)
+{
+	switch (rn(4)) {
+	case 0: return 0;
+	case 1: return PG * rn(8);
+	default:
+		return __atomic_load_n(&hint[t->kind][t->slot], __ATOMIC_RELAXED);
+	}
+}
+
+static void r_alloc(void)
+{
+	struct ioctl_gntalloc_alloc_gref *a = (void *)me->bigbuf;
+	uint32_t count = 1 + rn(4);
+	struct target t;
+	int ret;
+
+	if (r_pick(K_ALLOC, &t))
+		return;
+	memset(a, 0, sizeof(*a) + count * 4);
+	a->domid = self_domid;
+	a->flags = GNTALLOC_FLAG_WRITABLE;
+	a->count = count;
+	ret = xioctl(&t, IOCTL_GNTALLOC_ALLOC_GREF, a,
+		     sizeof(*a) + (count - 1) * 4, D_IN | D_OUT, count, -1);
+	note("r_alloc slot %d count %u -> %d index 0x%" PRIx64, t.slot, count,
+	     ret, (uint64_t)a->index);
+	if (ret < 0)
+		return;
+	if (a->index % PG)
+		violation("ALLOC_GREF index 0x%" PRIx64 " not page aligned",
+			  (uint64_t)a->index);
+	set_hint(&t, a->index, count);
+	r_keep(&t, a->index, count, a->gref_ids);
+}
+
+static void r_dealloc(void)
+{
+	struct ioctl_gntalloc_dealloc_gref d;
+	struct target t;
+	int i = r_own(K_ALLOC, &t), ret;
+
+	/* guesses hit thread 0's ranges: often enough to race it, not so
+	 * often that its records die before they are checked
+	 */
+	if (i >= 0 && rn(6)) {
+		d.index = me->rr[i].index;
+		d.count = me->rr[i].count;
+		me->rr[i].used = 0;
+	} else {
+		if (r_pick(K_ALLOC, &t))
+			return;
+		d.index = r_guess(&t);
+		d.count = 1 + rn(4);
+	}
+	chaos_publish(&t, d.index, d.count, 0);
+	ret = xioctl(&t, IOCTL_GNTALLOC_DEALLOC_GREF, &d, sizeof(d), D_IN,
+		     d.count, -1);
+	chaos_publish(&t, d.index, d.count, 0);
+	note("r_dealloc slot %d index 0x%" PRIx64 " count %u -> %d", t.slot,
+	     (uint64_t)d.index, d.count, ret);
+}
+
+static void r_map(void)
+{
+	struct ioctl_gntdev_map_grant_ref *m = (void *)me->bigbuf;
+	struct target t, ta;
+	uint32_t count, i;
+	int a = r_own(K_ALLOC, &ta), ret;
+
+	if (r_pick(K_DEV, &t))
+		return;
+	if (a >= 0 && rn(4)) {
+		count = me->rr[a].count;
+		for (i = 0; i < count; i++) {
+			m->refs[i].ref = me->rr[a].grefs[i];
+			m->refs[i].domid = self_domid;
+		}
+	} else {
+		count = 1 + rn(4);
+		for (i = 0; i < count; i++) {
+			m->refs[i].ref = rn(2) ? rn(64) : (uint32_t)rnd();
+			m->refs[i].domid = self_domid;
+		}
+	}
+	m->count = count;
+	m->pad = 0;
+	m->index = ~0ULL;
+	ret = xioctl(&t, IOCTL_GNTDEV_MAP_GRANT_REF, m,
+		     sizeof(*m) + (count - 1) * sizeof(m->refs[0]),
+		     D_IN | D_OUT, count, -1);
+	note("r_map slot %d count %u ref0 %u -> %d index 0x%" PRIx64, t.slot,
+	     count, m->refs[0].ref, ret, (uint64_t)m->index);
+	if (ret < 0)
+		return;
+	if (m->index % PG)
+		violation("MAP_GRANT_REF index 0x%" PRIx64 " not page aligned",
+			  (uint64_t)m->index);
+	set_hint(&t, m->index, count);
+	r_keep(&t, m->index, count, NULL);
+}
+
+static void r_unmap(void)
+{
+	struct ioctl_gntdev_unmap_grant_ref u = { 0, 0, 0 };
+	struct target t;
+	int i = r_own(K_DEV, &t), ret;
+
+	if (i >= 0 && rn(6)) {
+		u.index = me->rr[i].index;
+		u.count = rn(3) ? me->rr[i].count : 0;
+		me->rr[i].used = 0;
+	} else {
+		if (r_pick(K_DEV, &t))
+			return;
+		u.index = r_guess(&t);
+		u.count = rn(2) ? 0 : 1 + rn(4);
+	}
+	chaos_publish(&t, u.index, u.count, 0);
+	ret = xioctl(&t, IOCTL_GNTDEV_UNMAP_GRANT_REF, &u, sizeof(u), D_IN,
+		     u.count, -1);
+	chaos_publish(&t, u.index, u.count, 0);
+	note("r_unmap slot %d index 0x%" PRIx64 " count %u -> %d", t.slot,
+	     (uint64_t)u.index, u.count, ret);
+}
+
+/* map one of ours (or a guess), read it, keep the mapping a while */
+static void r_mmap(void)
+{
+	int kind = rn(2), i, j, ret, sig;
+	struct target t;
+	uint64_t off;
+	uint32_t count;
+	char *p, c;
+
+	for (j = 0; j < RMAPS && me->rm_addr[j]; j++)
+		;
+	if (j == RMAPS) {
+		j = rn(RMAPS);
+		munmap(me->rm_addr[j], me->rm_len[j]);
+		me->rm_addr[j] = NULL;
+	}
+	i = r_own(kind, &t);
+	if (i >= 0 && rn(4)) {
+		off = me->rr[i].index;
+		count = me->rr[i].count;
+	} else {
+		if (r_pick(kind, &t))
+			return;
+		off = r_guess(&t);
+		count = 1 + rn(2);
+	}
+	pthread_rwlock_rdlock(&as_lock);
+	p = mmap(NULL, count * PG, PROT_READ | (rn(2) ? PROT_WRITE : 0),
+		 MAP_SHARED, t.fd, (off_t)off);
+	pthread_rwlock_unlock(&as_lock);
+	ret = sysret(p == MAP_FAILED ? -1 : 0);
+	if (p == MAP_FAILED) {
+		note("r_mmap %s slot %d off 0x%" PRIx64 " -> %d",
+		     kind ? "gntdev" : "gntalloc", t.slot, off, ret);
+		return;
+	}
+	sig = guarded_rw(p + rn(count) * PG, 1, NULL, &c);
+	note("r_mmap %s slot %d off 0x%" PRIx64 " -> %p, read sig %d",
+	     kind ? "gntdev" : "gntalloc", t.slot, off, (void *)p, sig);
+	if (kind == K_DEV) {
+		struct ioctl_gntdev_get_offset_for_vaddr g = {
+			.vaddr = (uintptr_t)p };
+
+		ret = xioctl(&t, IOCTL_GNTDEV_GET_OFFSET_FOR_VADDR, &g,
+			     sizeof(g), D_IN | D_OUT, count, -1);
+		if (ret == 0 && g.offset % PG)
+			violation("GET_OFFSET_FOR_VADDR offset 0x%" PRIx64
+				  " not page aligned", (uint64_t)g.offset);
+	}
+	if (rn(3)) {
+		me->rm_addr[j] = p;
+		me->rm_len[j] = count * PG;
+	} else {
+		munmap(p, count * PG);
+	}
+}
+
+static void r_notify(void)
+{
+	int kind = rn(2), i, ret;
+	struct ioctl_gntdev_unmap_notify n;
+	struct target t;
+
+	i = r_own(kind, &t);
+	if (i < 0 && r_pick(kind, &t))
+		return;
+	memset(&n, 0, sizeof(n));
+	n.index = i >= 0 ? me->rr[i].index + rn(PG) : r_guess(&t) + rn(PG);
+	/* no CLEAR_BYTE on gntdev: the page may be one thread 0 checks */
+	n.action = kind == K_ALLOC && rn(2) ? UNMAP_NOTIFY_CLEAR_BYTE :
+		   rn(2) ? UNMAP_NOTIFY_SEND_EVENT : 0;
+	n.event_channel_port = 0xffffffffu;
+	ret = xioctl(&t, kind ? IOCTL_GNTDEV_SET_UNMAP_NOTIFY :
+				IOCTL_GNTALLOC_SET_UNMAP_NOTIFY,
+		     &n, sizeof(n), D_IN, 0, -1);
+	note("r_notify %s slot %d index 0x%" PRIx64 " action %u -> %d",
+	     kind ? "gntdev" : "gntalloc", t.slot, (uint64_t)n.index,
+	     n.action, ret);
+}
+
+/* grant -> local only: our grefs may be another's by now */
+static void r_copy(void)
+{
+	struct gntdev_grant_copy_segment seg;
+	struct ioctl_gntdev_grant_copy c = { .count = 1, .segments = &seg };
+	static __thread char buf[PG];
+	struct target t, ta;
+	int a = r_own(K_ALLOC, &ta), ret;
+
+	if (r_pick(K_DEV, &t))
+		return;
+	memset(&seg, 0, sizeof(seg));
+	seg.source.foreign.ref = a >= 0 ? me->rr[a].grefs[0] : rn(64);
+	seg.source.foreign.domid = self_domid;
+	seg.source.foreign.offset = rn(PG);
+	seg.len = 1 + rn(PG - seg.source.foreign.offset);
+	seg.dest.virt = buf;
+	seg.flags = GCOPY_SRC_GREF;
+	ret = xioctl(&t, IOCTL_GNTDEV_GRANT_COPY, &c, sizeof(c), D_IN, 0, -1);
+	note("r_copy from gref %u len %u -> %d status %d",
+	     seg.source.foreign.ref, seg.len, ret, seg.status);
+}
+
+static void r_misc(void)
+{
+	struct target t;
+	int kind = rn(2), ret;
+	unsigned long cmd;
+
+	if (r_pick(kind, &t))
+		return;
+	if (kind == K_DEV && rn(2)) {
+		struct ioctl_gntdev_set_max_grants s = { 4096 + rn(4096) };
+
+		ret = xioctl(&t, IOCTL_GNTDEV_SET_MAX_GRANTS, &s, sizeof(s),
+			     D_IN, 0, -1);
+		note("r_setmax slot %d %u -> %d", t.slot, s.count, ret);
+		return;
+	}
+	cmd = _IOC(_IOC_NONE, 'G', 13 + rn(243), rn(64));
+	ret = sysret(ioctl(t.fd, cmd, bad_ptr()));
+	note("r_bad_ioctl slot %d 0x%lx -> %d", t.slot, cmd, ret);
+	if (ret >= 0)
+		violation("unknown ioctl 0x%lx succeeded on %s", cmd,
+			  kind ? "gntdev" : "gntalloc");
+}
+
+static void racer_loop(void)
+{
+	static const struct { void (*fn)(void); int w; } ops[] = {
+		{ r_alloc, 10 }, { r_dealloc, 8 }, { r_map, 12 },
+		{ r_unmap, 10 }, { r_mmap, 8 }, { r_notify, 3 },
+		{ r_copy, 3 }, { r_misc, 2 } };
+	int i, x, tot = 0, n = sizeof(ops) / sizeof(ops[0]);
+
+	for (i = 0; i < n; i++)
+		tot += ops[i].w;
+	while (!stop_all) {
+		me->iter++;
+		x = rn(tot);
+		for (i = 0; x >= ops[i].w; i++)
+			x -= ops[i].w;
+		x = get(&me->nops);
+		pthread_rwlock_rdlock(&fdtab);
+		ops[i].fn();
+		pthread_rwlock_unlock(&fdtab);
+		if (get(&me->nops) == (unsigned long long)x)
+			usleep(100);	/* nothing open yet: let thread 0 on */
+	}
+	for (i = 0; i < RMAPS; i++)
+		if (me->rm_addr[i])
+			munmap(me->rm_addr[i], me->rm_len[i]);
+}
+
 static void cleanup(void)
 {
 	int i, k;
@@ -1298,34 +2459,144 @@ static void cleanup(void)
 		drop_rec(i);
 	for (k = 0; k < 2; k++)
 		for (i = 0; i < MAXFD; i++)
-			if (S.fd[k][i] >= 0) {
-				close(S.fd[k][i]);
-				S.fd[k][i] = -1;
-			}
+			if (S.fd[k][i] >= 0)
+				close_slot(k, i);
+	for (i = 0; i < MAXDB; i++)
+		if (dbuf_fd[i] >= 0) {
+			close(dbuf_fd[i]);
+			dbuf_fd[i] = -1;
+		}
 }
 
-static double now(void)
-{
-	struct timespec ts;
+/* ------------------------------------------------------------------ */
+/*
+ * The kernel's side: /dev/kmsg, read from the end while the run lasts.
+ * The first record with one of these stops the run; the records of the
+ * next half second are printed with it (the trace).
+ */
+static const char *const kbad[] = {
+	"BUG:", "WARNING:", "refcount_t:", "KASAN", "Oops",
+	"list_add corruption", "list_del corruption", "general protection",
+	"UBSAN:", "KFENCE:", "Call Trace", NULL };
+static int kmsg_fd = -1;
+static volatile int kmsg_quit;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
+static unsigned long long total(size_t field);
+
+static void *kmsg_main(void *arg)
+{
+	struct pollfd pfd = { .fd = kmsg_fd, .events = POLLIN };
+	char buf[8192], *msg, *nl;
+	double hit_at = 0;
+	int i, shown = 0;
+	ssize_t n;
+
+	(void)arg;
+	for (;;) {
+		if (hit_at && (now() - hit_at > 0.5 || shown >= 40))
+			break;
+		if (kmsg_quit && !hit_at)
+			break;
+		if (poll(&pfd, 1, 100) != 1)
+			continue;
+		n = read(kmsg_fd, buf, sizeof(buf) - 1);
+		if (n <= 0)
+			continue;	/* EAGAIN, or EPIPE: records lost */
+		buf[n] = 0;
+		msg = strchr(buf, ';');
+		if (!msg)
+			continue;
+		msg++;
+		nl = strchr(msg, '\n');
+		if (nl)
+			*nl = 0;
+		if (hit_at) {
+			printf("  kernel: %s\n", msg);
+			shown++;
+			continue;
+		}
+		for (i = 0; kbad[i]; i++)
+			if (strstr(msg, kbad[i]))
+				break;
+		if (!kbad[i])
+			continue;
+		hit_at = now();
+		add(&nkernel);
+		add(&nviol);
+		stop_all = 1;
+		pthread_mutex_lock(&print_mu);
+		printf("KERNEL PROBLEM (seed %" PRIu64 ", %.1f s into the run, after %llu ops, %llu stalled): %s\n",
+		       seed, hit_at - t_start,
+		       total(offsetof(struct thr, nops)),
+		       total(offsetof(struct thr, nfaulted)), msg);
+		pthread_mutex_unlock(&print_mu);
+	}
+	fflush(stdout);
+	return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+
+static unsigned long long max_iter;
+
+static void *worker_main(void *arg)
+{
+	me = arg;
+	if (me->id) {
+		racer_loop();
+		return NULL;
+	}
+	/* stop at the first broken invariant: the op log then ends there */
+	for (me->iter = 0; (!max_iter || me->iter < max_iter) && !stop_all;
+	     me->iter++) {
+		chaos_apply();
+		do_op(pick_op());
+	}
+	/* the racers stop too; cleanup() comes when they have */
+	stop_all = 1;
+	return NULL;
+}
+
+static unsigned long long total(size_t field)
+{
+	unsigned long long n = 0;
+	int i;
+
+	for (i = 0; i < nthreads; i++)
+		n += get((unsigned long long *)((char *)thr[i] + field));
+	return n;
+}
+
+/* progress only: racy reads of thread 0's model */
+static int recs_live(void)
+{
+	int i, n = 0;
+
+	for (i = 0; i < MAXREC; i++)
+		n += S.rec[i].used;
+	return n;
 }
 
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: gntfuzz [--seed N] [--seconds S] [--iterations N] [--domid D] [--log FILE] [--verbose]\n");
+		"usage: gntfuzz [--seed N] [--seconds S] [--iterations N] [--domid D]\n"
+		"               [--threads N] [--stall-percent P] [--no-kmsg]\n"
+		"               [--log FILE] [--verbose]\n");
 	exit(2);
 }
 
+#define T(f) total(offsetof(struct thr, f))
+
 int main(int argc, char **argv)
 {
-	double seconds = 60, t0, tlast, t;
-	unsigned long long max_iter = 0, last_ops = 0;
-	int i, k, have_seed = 0, have_seconds = 0, avail[2];
+	double seconds = 60, tlast, t;
+	unsigned long long last_ops = 0;
+	int i, k, have_seed = 0, have_seconds = 0, avail[2], use_kmsg = 1;
+	int stuck = 0;
 	struct sigaction sa;
 	const char *logpath = NULL;
+	pthread_t handler = 0, kmsg_thread = 0;
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--seed") && i + 1 < argc) {
@@ -1338,6 +2609,16 @@ int main(int argc, char **argv)
 			max_iter = strtoull(argv[++i], NULL, 0);
 		} else if (!strcmp(argv[i], "--domid") && i + 1 < argc) {
 			self_domid = strtoul(argv[++i], NULL, 0);
+		} else if (!strcmp(argv[i], "--threads") && i + 1 < argc) {
+			nthreads = atoi(argv[++i]);
+			if (nthreads < 1 || nthreads > MAXTHREADS)
+				usage();
+		} else if (!strcmp(argv[i], "--stall-percent") && i + 1 < argc) {
+			stall_pct = atoi(argv[++i]);
+			if (stall_pct < 0 || stall_pct > 100)
+				usage();
+		} else if (!strcmp(argv[i], "--no-kmsg")) {
+			use_kmsg = 0;
 		} else if (!strcmp(argv[i], "--log") && i + 1 < argc) {
 			logpath = argv[++i];
 		} else if (!strcmp(argv[i], "--verbose")) {
@@ -1356,10 +2637,19 @@ int main(int argc, char **argv)
 		       ((uint64_t)getpid() << 32);
 	}
 	printf("seed %" PRIu64 "\n", seed);
-	fflush(stdout);
-	rng_state = seed * 0x9E3779B97F4A7C15ULL + 0x1234567;
-	if (!rng_state)
-		rng_state = 1;
+	printf("threads %d, stall-percent %d\n", nthreads, stall_pct);
+	for (i = 0; i < nthreads; i++) {
+		thr[i] = calloc(1, sizeof(*thr[i]));
+		if (!thr[i] || posix_memalign((void **)&thr[i]->stallsrc, PG, PG))
+			return 2;
+		thr[i]->id = i;
+		/* thread 0 is seeded as gntfuzz always was */
+		thr[i]->rng = (seed + i * 0x9E3779B97F4A7C15ULL) *
+			      0x9E3779B97F4A7C15ULL + 0x1234567;
+		if (!thr[i]->rng)
+			thr[i]->rng = 1;
+	}
+	me = thr[0];
 	if (logpath) {
 		logf = fopen(logpath, "w");
 		if (!logf) {
@@ -1380,7 +2670,8 @@ int main(int argc, char **argv)
 	 */
 	unmapped_addr = mmap(NULL, PG, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
 			     -1, 0);
-	if (unmapped_addr == MAP_FAILED)
+	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (unmapped_addr == MAP_FAILED || devnull < 0)
 		return 2;
 
 	for (k = 0; k < 2; k++) {
@@ -1393,31 +2684,110 @@ int main(int argc, char **argv)
 		fprintf(stderr, "gntfuzz: /dev/xen/gntdev and /dev/xen/gntalloc needed\n");
 		return 2;
 	}
+	for (i = 0; i < MAXDB; i++)
+		dbuf_fd[i] = -1;
 
-	t0 = tlast = now();
-	/* stop at the first broken invariant: the op log then ends there */
-	for (iter = 0; (!max_iter || iter < max_iter) && !nviol; iter++) {
-		do_op(pick_op());
-		if ((iter & 63) == 0) {
-			t = now();
-			if (seconds > 0 && t - t0 >= seconds)
-				break;
-			if (t - tlast >= 5) {
-				printf("iter %llu, %.0f ops/s, maps live %d\n",
-				       iter, (nops - last_ops) / (t - tlast),
-				       maps_live());
-				fflush(stdout);
-				last_ops = nops;
-				tlast = t;
-			}
+	{
+		/* thread 0's close must not wait for ever for a gap
+		 * between the racers' calls
+		 */
+		pthread_rwlockattr_t a;
+
+		pthread_rwlockattr_init(&a);
+		pthread_rwlockattr_setkind_np(&a,
+			PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+		pthread_rwlock_init(&fdtab, &a);
+	}
+	if (stall_pct && stall_setup() == 0) {
+		for (i = 0; i < nthreads; i++)
+			if (pthread_create(&thr[i]->exec_tid, NULL, exec_main,
+					   thr[i]))
+				return 2;
+		if (pthread_create(&handler, NULL, handler_main, NULL)) {
+			printf("stalls: SKIP: no handler thread\n");
+			close(uffd);
+			uffd = -1;
 		}
 	}
-	cleanup();
+	if (use_kmsg) {
+		kmsg_fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+		if (kmsg_fd < 0 || lseek(kmsg_fd, 0, SEEK_END) < 0 ||
+		    pthread_create(&kmsg_thread, NULL, kmsg_main, NULL)) {
+			printf("kernel log watch: SKIP: /dev/kmsg: %s\n",
+			       strerror(errno));
+			kmsg_thread = 0;
+		}
+	}
+	fflush(stdout);
+
+	t_start = tlast = now();
+	for (i = 0; i < nthreads; i++)
+		if (pthread_create(&thr[i]->tid, NULL, worker_main, thr[i])) {
+			fprintf(stderr, "gntfuzz: pthread_create failed\n");
+			return 2;
+		}
+	while (!stop_all) {
+		usleep(100000);
+		t = now();
+		if (seconds > 0 && t - t_start >= seconds)
+			stop_all = 1;
+		if (t - tlast >= 5) {
+			unsigned long long ops = T(nops);
+
+			printf("%.0f s: ops %llu, %.0f ops/s, thread 0: iter %llu, ops %llu, records %d, maps %d; stalls %llu (%llu held)\n",
+			       t - t_start, ops, (ops - last_ops) / (t - tlast),
+			       get(&thr[0]->iter), get(&thr[0]->nops),
+			       recs_live(), maps_live(), T(nstall),
+			       T(nfaulted));
+			fflush(stdout);
+			last_ops = ops;
+			tlast = t;
+		}
+	}
+	/* racers first, then thread 0 (which closes the files) */
+	for (i = nthreads - 1; i >= 0; i--) {
+		struct timespec until;
+
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += 30;
+		if (pthread_timedjoin_np(thr[i]->tid, NULL, &until)) {
+			printf("thread %d did not finish within 30 s (stuck in the kernel?)\n",
+			       i);
+			stuck = 1;
+		}
+	}
 	t = now();
-	printf("summary: seed %" PRIu64 " iterations %llu ops %llu ok %llu failed %llu faults %llu forks %llu loopback-checks %llu copies-verified %llu seconds %.1f invariant-violations %llu\n",
-	       seed, iter, nops, nok, nerr, nfault, nforks, nloop, ncopy,
-	       t - t0, nviol);
+	if (!stuck) {
+		me = thr[0];
+		cleanup();
+	}
+	handler_quit = 1;
+	if (handler) {
+		pthread_join(handler, NULL);
+		pthread_mutex_lock(&stall_mu);
+		pthread_cond_broadcast(&stall_cv);
+		pthread_mutex_unlock(&stall_mu);
+		for (i = 0; i < nthreads; i++)
+			pthread_join(thr[i]->exec_tid, NULL);
+	}
+	/* late kernel messages: deferred unmaps, the closes above */
+	usleep(500000);
+	kmsg_quit = 1;
+	if (kmsg_thread)
+		pthread_join(kmsg_thread, NULL);
+	if (stuck)
+		add(&nviol);
+	printf("summary: seed %" PRIu64 " threads %d stall-percent %d iterations %llu ops %llu thread0-ops %llu ok %llu failed %llu faults %llu forks %llu loopback-checks %llu copies-verified %llu stalls %llu stalls-held %llu stalls-failed %llu racer-calls %llu seconds %.1f ops-per-s %.0f kernel-problems %llu invariant-violations %llu\n",
+	       seed, nthreads, uffd >= 0 ? stall_pct : 0, get(&thr[0]->iter),
+	       T(nops), get(&thr[0]->nops), T(nok), T(nerr), T(nfault),
+	       nforks, nloop, ncopy,
+	       T(nstall), T(nfaulted), T(nstallfail), get(&nracer_calls),
+	       t - t_start, T(nops) / (t - t_start), nkernel,
+	       nviol - nkernel);
+	fflush(stdout);
 	if (logf)
 		fclose(logf);
+	if (stuck)
+		_exit(1);
 	return nviol ? 1 : 0;
 }

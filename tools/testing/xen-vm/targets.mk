@@ -10,14 +10,22 @@ XEN_VM_DIR := $(patsubst %/,%,$(dir $(lastword $(MAKEFILE_LIST))))
 XEN_VM_OUT ?= $(if $(OUT),$(OUT),$(CURDIR)/out)/vm
 XEN_VM_RUN = bash $(XEN_VM_DIR)/run.sh OUT=$(XEN_VM_OUT)
 
-.PHONY: vm-deps check check-intree check-debug demo vm-bench
+.PHONY: deps vm-deps check check-intree check-debug demo vm-bench
 
+# Every Debian package the builds and tests need, the VM runner's
+# included (tools/testing/install-deps.sh): what make check and make demo
+# need on a fresh Debian 12 (as root). Quick and silent when all are
+# installed.
+deps:
+	@bash $(XEN_VM_DIR)/../install-deps.sh
+
+# The VM runner's packages alone.
 vm-deps:
 	@bash $(XEN_VM_DIR)/install-deps.sh
 
 # Every test: host tests (ABI, DKMS, .deb) and, for every installed kernel
 # line, the VM suites with our modules (tools/testing/check.sh).
-check: vm-deps
+check: deps
 	bash tools/testing/check.sh
 
 # The same suites on the kernel's own xen-gntdev/xen-gntalloc.
@@ -37,7 +45,7 @@ check-debug: vm-deps
 		OUT=$(if $(OUT),$(OUT),$(CURDIR)/out)/check-debug bash tools/testing/check.sh
 
 # One boot, our modules, vchan transfers both ways with checksums.
-demo: vm-deps
+demo: deps
 	$(XEN_VM_RUN) MODE=demo
 
 # Runs $(BENCH_CMD) in dom0 with a domU up; output in $(XEN_VM_OUT)/KVER/bench.

@@ -12,6 +12,12 @@
  *
  * XG_ABI_DMABUF_LIST holds the dma-buf ioctls, which older system headers
  * lack; abi_gen.c emits HAVE_DMABUF when the header it reads has them.
+ *
+ * ALLOC_GREF's array has two names since Linux 6.8: gref_ids and, in a
+ * union with it, the flexible gref_ids_flex. The Makefile defines
+ * XG_GREF_IDS_FLEX as gref_ids_flex for our header (so that it fails to
+ * compile without that name) and for a system header that has it, and as
+ * gref_ids for an older one: the new name must cover the same bytes.
  */
 
 #define XG_SIZE(s) XG_VAL(size_##s, sizeof(struct s))
@@ -87,6 +93,12 @@
 	XG_FIELD(ioctl_gntalloc_alloc_gref, index, index) \
 	XG_FIELD(ioctl_gntalloc_alloc_gref, gref_ids, gref_ids) \
 	XG_FIELD(ioctl_gntalloc_alloc_gref, gref_ids0, gref_ids[0]) \
+	XG_VAL(off_ioctl_gntalloc_alloc_gref_gref_ids_flex, \
+	       __builtin_offsetof(struct ioctl_gntalloc_alloc_gref, \
+				  XG_GREF_IDS_FLEX)) \
+	XG_VAL(sz_ioctl_gntalloc_alloc_gref_gref_ids_flex0, \
+	       sizeof(((struct ioctl_gntalloc_alloc_gref *)0) \
+			      ->XG_GREF_IDS_FLEX[0])) \
 	XG_SIZE(ioctl_gntalloc_dealloc_gref) \
 	XG_FIELD(ioctl_gntalloc_dealloc_gref, index, index) \
 	XG_FIELD(ioctl_gntalloc_dealloc_gref, count, count) \

@@ -290,6 +290,26 @@ TEST_F(gntdev, grant_copy_bad_pointer_efault)
 	EXPECT_EQ(-EFAULT, xg_gntdev_copy(self->fd, &seg, 1));
 }
 
+/*
+ * A segment of length 0 copies nothing and touches nothing, neither its
+ * local buffer (here unmapped) nor its grant (here a bad reference):
+ * GNTST_okay, as in-tree.
+ */
+TEST_F(gntdev, grant_copy_zero_length_okay)
+{
+	struct gntdev_grant_copy_segment seg[3];
+	int i;
+
+	xg_seg_from_gref(&seg[0], 0, XG_BAD_GREF, 0, (void *)16, 0);
+	xg_seg_to_gref(&seg[1], (void *)16, 0, XG_BAD_GREF, 0, 0);
+	xg_seg_from_gref(&seg[2], 0, XG_BAD_GREF, 0, NULL, 0);
+	seg[2].flags |= XG_GNTCOPY_DEST_GREF;
+	seg[2].dest.foreign.ref = XG_BAD_GREF;
+	ASSERT_EQ(0, xg_gntdev_copy(self->fd, seg, 3));
+	for (i = 0; i < 3; i++)
+		EXPECT_EQ(XG_GNTST_OKAY, seg[i].status) TH_LOG("segment %d", i);
+}
+
 /* A grant reference or a domain that does not exist: per-segment status. */
 TEST_F(gntdev, grant_copy_bad_grant_status)
 {
@@ -587,6 +607,120 @@ TEST_F(selfgrant, readonly_grant)
 	munmap(g, PG);
 	EXPECT_EQ(0, xg_gntdev_unmap(self->sg.dev, index, 1));
 	munmap(a, PG);
+}
+
+/*
+ * A read-only MAP_PRIVATE mapping works, as in-tree: it shows the grants'
+ * pages themselves, the peer's writes included.
+ */
+TEST_F(selfgrant, mmap_private_readonly)
+{
+	uint64_t index;
+	uint8_t *g;
+
+	xg_fill(self->sg.apage, 2 * PG, 40);
+	ASSERT_EQ(0, xg_gntdev_map(self->sg.dev, self->sg.domid, 2,
+				   self->sg.grefs, &index));
+	g = xg_mmap(self->sg.dev, index, 2, PROT_READ, MAP_PRIVATE);
+	ASSERT_NE(NULL, g) TH_LOG("mmap: %s", strerror(errno));
+	EXPECT_EQ(-1, xg_check(g, 2 * PG, 40));
+	self->sg.apage[PG + 9] = 0x42;
+	EXPECT_EQ(0x42, g[PG + 9]);
+	EXPECT_EQ(0, munmap(g, 2 * PG));
+	EXPECT_EQ(0, xg_gntdev_unmap(self->sg.dev, index, 2));
+}
+
+/*
+ * A private mapping never gains write access: not with mprotect(), not
+ * through /proc/self/mem (the grant's page would be copied on write).
+ * In-tree 6.12 refuses too; in-tree 6.1 lets mprotect() make it writable.
+ */
+TEST_F(selfgrant, mmap_private_never_writable_improved)
+{
+	uint64_t index;
+	char c = 0x5a;
+	uint8_t *g;
+	int fd;
+
+	if (!xg_is_ours())
+		SKIP(return, "in-tree 6.1 lets mprotect() make it writable");
+	xg_fill(self->sg.apage, 2 * PG, 43);
+	ASSERT_EQ(0, xg_gntdev_map(self->sg.dev, self->sg.domid, 2,
+				   self->sg.grefs, &index));
+	g = xg_mmap(self->sg.dev, index, 2, PROT_READ, MAP_PRIVATE);
+	ASSERT_NE(NULL, g) TH_LOG("mmap: %s", strerror(errno));
+	EXPECT_EQ(-1, mprotect(g, PG, PROT_READ | PROT_WRITE));
+	EXPECT_EQ(EACCES, errno);
+	fd = open("/proc/self/mem", O_RDWR | O_CLOEXEC);
+	if (fd >= 0) {
+		EXPECT_EQ(-1, pwrite(fd, &c, 1, (off_t)(uintptr_t)g));
+		close(fd);
+	}
+	EXPECT_EQ(-1, xg_check(g, 2 * PG, 43));
+	EXPECT_EQ(-1, xg_check(self->sg.apage, 2 * PG, 43));
+	EXPECT_EQ(0, munmap(g, 2 * PG));
+	EXPECT_EQ(0, xg_gntdev_unmap(self->sg.dev, index, 2));
+}
+
+/*
+ * mremap() of a mapping is refused before anything moves: the mapping
+ * stays where it was and keeps working (on PV its grants stay mapped).
+ * In-tree lets the move go ahead, the grants unmapped on the way.
+ */
+TEST_F(selfgrant, mremap_refused_mapping_kept_improved)
+{
+	uint8_t *g, *dst;
+	uint64_t index;
+	void *r;
+
+	if (!xg_is_ours())
+		SKIP(return, "in-tree gntdev moves the mapping, unmapped");
+	xg_fill(self->sg.apage, 2 * PG, 41);
+	g = map_self(self, self->sg.dev, 0, 2, PROT_READ | PROT_WRITE, &index);
+	ASSERT_NE(NULL, g) TH_LOG("map: %s", strerror(errno));
+	dst = mmap(NULL, 2 * PG, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, dst);
+	/* All of it. */
+	r = mremap(g, 2 * PG, 2 * PG, MREMAP_MAYMOVE | MREMAP_FIXED, dst);
+	EXPECT_EQ(MAP_FAILED, r);
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, xg_check(g, 2 * PG, 41));
+	/* One page of it. */
+	r = mremap(g + PG, PG, PG, MREMAP_MAYMOVE | MREMAP_FIXED, dst);
+	EXPECT_EQ(MAP_FAILED, r);
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, xg_check(g, 2 * PG, 41));
+	/* Writes still reach the pages. */
+	g[PG + 3] = 0x5a;
+	EXPECT_EQ(0x5a, self->sg.apage[PG + 3]);
+	munmap(dst, 2 * PG);
+	EXPECT_EQ(0, munmap(g, 2 * PG));
+	EXPECT_EQ(0, xg_gntdev_unmap(self->sg.dev, index, 2));
+}
+
+/*
+ * A MAP_FIXED mmap() of a range exactly over its own mapping replaces
+ * it (the old mapping goes first). In-tree maps a range once only.
+ */
+TEST_F(selfgrant, mmap_fixed_over_own_mapping_improved)
+{
+	uint64_t index;
+	uint8_t *g;
+	void *r;
+
+	if (!xg_is_ours())
+		SKIP(return, "in-tree gntdev maps a range once only");
+	xg_fill(self->sg.apage, 2 * PG, 42);
+	g = map_self(self, self->sg.dev, 0, 2, PROT_READ | PROT_WRITE, &index);
+	ASSERT_NE(NULL, g) TH_LOG("map: %s", strerror(errno));
+	r = mmap(g, 2 * PG, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+		 self->sg.dev, (off_t)index);
+	ASSERT_EQ((void *)g, r) TH_LOG("mmap: %s", strerror(errno));
+	EXPECT_EQ(-1, xg_check(g, 2 * PG, 42));
+	g[PG + 1] = 0x24;
+	EXPECT_EQ(0x24, self->sg.apage[PG + 1]);
+	EXPECT_EQ(0, munmap(g, 2 * PG));
+	EXPECT_EQ(0, xg_gntdev_unmap(self->sg.dev, index, 2));
 }
 
 /* CLEAR_BYTE: the byte is zero once the mapping is gone, nothing else is. */

@@ -27,6 +27,10 @@
  *  6. the modules load again and work; the domU's kernel log shows no
  *     leaked grant and no warning.
  *
+ * A second test, unload_after_deferred_unmap, has the agent unload the
+ * modules right after a work item of the core dropped the last reference
+ * to a map (see the test's comment).
+ *
  * Against the in-tree modules in the domU, DEALLOC_GREF already hands the
  * pages to the kernel's deferral (there is no core, no counter and no exit
  * message): the checks of 4-6 still apply and pass; those of the core's
@@ -239,6 +243,35 @@ TEST_F_TIMEOUT(handoff, revoke_pending_at_unload, TEST_LIMIT_S)
 		EXPECT_EQ(0, rc) TH_LOG("dom0 live_* %lld, was %lld", last,
 					live0);
 	}
+}
+
+/*
+ * Work items of the core finish deferred unmaps and may drop a map's last
+ * reference, releasing the device module the map pins; the modules can
+ * then be unloaded while that work item is still returning through the
+ * core's code. The core must wait for its work items at unload. The
+ * domU's agent widens the window (the core's work_put_delay_ms: the work
+ * item sleeps after the last put) and unloads at once, several rounds;
+ * a core that does not wait crashes the domU, which stops answering.
+ */
+TEST_F_TIMEOUT(handoff, unload_after_deferred_unmap, 2 * TEST_LIMIT_S)
+{
+	enum { ROUNDS = 4, DELAY_MS = 300 };
+
+	self->unloaded = true;
+	self->p.timeout_ms = 2 * TEST_LIMIT_S * 1000 - 60000;
+	ASSERT_EQ(0, peer_cmd(&self->p, "unload_race %d %d", ROUNDS,
+			      DELAY_MS))
+		TH_LOG("unload_race: %s (a domU that stopped answering crashed: see its console)",
+		       self->p.reply);
+	self->reloaded = true;
+	self->p.timeout_ms = REQ_TIMEOUT_MS;
+	EXPECT_EQ(ROUNDS, num_field(self->p.reply, "rounds"));
+
+	ASSERT_EQ(0, peer_cmd(&self->p, "klog")) TH_LOG("%s", self->p.reply);
+	TH_LOG("domU kernel log: %s", self->p.reply);
+	EXPECT_EQ(0, num_field(self->p.reply, "bad"))
+		TH_LOG("BUG/WARNING in the domU's kernel log; see its console");
 }
 
 TEST_HARNESS_MAIN

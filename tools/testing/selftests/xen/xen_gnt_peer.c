@@ -22,6 +22,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -397,6 +398,124 @@ static int do_reload(void)
 	return 0;
 }
 
+/*
+ * delete_module(O_NONBLOCK) of @name, retried while the module is in use
+ * (a work item of the core may still hold a reference), for up to 10 s.
+ * 0, or -errno.
+ */
+static int unload_module_retry(const char *name)
+{
+	int i, rc = 0;
+
+	for (i = 0; i < 10000; i++) {
+		if (!module_loaded(name))
+			return 0;
+		rc = syscall(SYS_delete_module, name, O_NONBLOCK) ? -errno : 0;
+		if (rc != -EWOULDBLOCK && rc != -EBUSY)
+			return rc;
+		xg_msleep(1);
+	}
+	return rc;
+}
+
+/*
+ * One map of a page of our own whose unmap a work item of the core
+ * finishes: UNMAP_GRANT_REF first, so that the VMA holds the last
+ * reference; then the munmap() leaves the unmap to a work item, either
+ * because its request cannot be allocated (@held false: fault injection)
+ * or because a pipe holds the page (@held true; the pipe is closed after
+ * everything else). 0, or -errno with *@step set.
+ */
+static int deferred_unmap_once(bool held, const char **step)
+{
+	struct xg_selfgrant sg;
+	int pfd[2] = { -1, -1 };
+	struct iovec iov;
+	uint64_t idx;
+	uint8_t *p;
+	int rc;
+
+	rc = xg_selfgrant_open(&sg, 1);
+	if (rc) {
+		*step = sg.step;
+		return rc;
+	}
+	*step = "MAP_GRANT_REF";
+	rc = xg_gntdev_map(sg.dev, sg.domid, 1, sg.grefs, &idx);
+	if (rc)
+		goto out;
+	*step = "mmap";
+	p = xg_mmap(sg.dev, idx, 1, PROT_READ | PROT_WRITE, MAP_SHARED);
+	if (!p) {
+		rc = -errno;
+		xg_gntdev_unmap(sg.dev, idx, 1);
+		goto out;
+	}
+	p[0] = 1;
+	*step = "UNMAP_GRANT_REF";
+	rc = xg_gntdev_unmap(sg.dev, idx, 1);
+	if (!rc && held) {
+		*step = "vmsplice";
+		iov.iov_base = p;
+		iov.iov_len = XG_PAGE;
+		if (pipe(pfd) || vmsplice(pfd[1], &iov, 1, 0) != XG_PAGE)
+			rc = -errno;
+	} else if (!rc) {
+		/* No such file with in-tree modules: nothing to inject. */
+		xg_debugfs_set("core/fail_unmap_alloc", 1);
+	}
+	munmap(p, XG_PAGE);
+	close(sg.dev);
+	sg.dev = -1;
+	if (pfd[0] >= 0)
+		close(pfd[0]);
+	if (pfd[1] >= 0)
+		close(pfd[1]);
+out:
+	xg_selfgrant_close(&sg);
+	return rc;
+}
+
+/*
+ * unload_race N MS: N rounds of a deferred unmap (alternately with fault
+ * injection and with a pipe holding the page), then the unload of the
+ * grant modules at once, retried only while they are in use, then reload.
+ * With the core's work_put_delay_ms set to MS, the work item that drops
+ * the last reference sleeps after letting the modules go.
+ */
+static int do_unload_race(char **w, int n)
+{
+	long long rounds, ms;
+	const char *step = "";
+	size_t i;
+	int r, rc;
+
+	if (n != 2 || num(w[0], 1, 100, &rounds) || num(w[1], 0, 10000, &ms))
+		return err("usage: unload_race N MS");
+	release_all();
+	if (evtchn_fd >= 0)
+		close(evtchn_fd);
+	evtchn_fd = -1;
+	for (r = 0; r < rounds; r++) {
+		/* No such file with in-tree modules: nothing to delay. */
+		xg_debugfs_set("core/work_put_delay_ms", ms);
+		rc = deferred_unmap_once(r & 1, &step);
+		if (rc)
+			return err("round %d: %s: %s", r, step, strerror(-rc));
+		for (i = 0; i < ARRAY_SIZE(grant_modules); i++) {
+			rc = unload_module_retry(grant_modules[i]);
+			if (rc)
+				return err("round %d: unload %s: %s", r,
+					   grant_modules[i], strerror(-rc));
+		}
+		rc = do_reload();
+		if (rc)
+			return rc;
+	}
+	snprintf(out, sizeof(out), "ok rounds=%lld", rounds);
+	return 0;
+}
+
 /* "MemAvailable:" of /proc/meminfo in KiB, or -1. */
 static long long mem_available_kib(void)
 {
@@ -516,6 +635,8 @@ static int run(char **w, int n)
 		return do_unload();
 	if (!strcmp(verb, "reload"))
 		return do_reload();
+	if (!strcmp(verb, "unload_race"))
+		return do_unload_race(w + 1, n - 1);
 	if (!strcmp(verb, "scribble"))
 		return do_scribble();
 	if (!strcmp(verb, "klog"))

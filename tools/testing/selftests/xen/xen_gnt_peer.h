@@ -53,6 +53,15 @@
  *   reload                     run the command in $XEN_GNT_PEER_RELOAD
  *                              (the domU's init sets it), which loads the
  *                              grant modules again; err if it fails
+ *   unload_race N MS           N rounds of: set the core's debugfs
+ *                              work_put_delay_ms to MS, map a page of our
+ *                              own whose unmap a work item of the core
+ *                              finishes (alternately: request allocation
+ *                              failing, a pipe holding the page), then
+ *                              unload the grant modules at once (retried
+ *                              only while in use) and run the reload
+ *                              command -> "rounds=N"; err at the first
+ *                              step that fails
  *   scribble                   write over 3/4 of the domU's available
  *                              memory (MemAvailable), at most 64 MiB, in
  *                              a memfd, then free it: a page freed while

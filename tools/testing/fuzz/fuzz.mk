@@ -11,8 +11,8 @@
 #
 # The seed is printed; rerun with SEED=N to replay the same sequence (of
 # each thread: the interleaving of THREADS > 1 is not replayed).  THREADS
-# and STALL_PERCENT are dom0's gntfuzz --threads / --stall-percent; the
-# domU runs gntfuzz's defaults (3 and 10).
+# and STALL_PERCENT are gntfuzz's --threads / --stall-percent, in dom0 and
+# in the domU.
 # Results: dom0's in $(FUZZ_OUT)/K/bench/ (gntfuzz.out, gntfuzz-ops-tail.log,
 # dmesg-during.txt, counters-*.txt, bench.log = the TAP), the domU's in
 # $(FUZZ_OUT)/K/domU/ (gntfuzz.out, real-clients.tap, counters.txt,
@@ -49,6 +49,7 @@ fuzz: $(FUZZ_BIN)
 	bash $(FUZZ_TOP)/tools/testing/xen-vm/run.sh MODE=fuzz \
 		MODULES=$(MODULES) OUT=$(FUZZ_OUT) FUZZ_BIN=$(FUZZ_BIN) \
 		FUZZ_SECONDS=$(DURATION) FUZZ_SEED=$$(( $(SEED) + 1 )) \
+		FUZZ_THREADS=$(THREADS) FUZZ_STALL_PERCENT=$(STALL_PERCENT) \
 		$(if $(KVERS),KVERS='$(KVERS)') \
 		BENCH_TIMEOUT=$$(( $(DURATION) + 300 )) \
 		BENCH_CMD='GNTFUZZ=$(FUZZ_BIN) FUZZ_THREADS=$(THREADS) FUZZ_STALL_PERCENT=$(STALL_PERCENT) bash $(FUZZ_DIR)/run-in-dom0.sh $(DURATION) $(SEED)'

@@ -977,8 +977,8 @@ bench_peer_abandon() {
 # teardown then checks both domains' counters and kernel logs.
 mode_fuzz() {
 	local ack rc line
-	say "fuzz: the domU runs gntfuzz for $FUZZ_SECONDS s, seed $FUZZ_SEED"
-	domu_cmd fuzz "$FUZZ_SECONDS" "$FUZZ_SEED"
+	say "fuzz: the domU runs gntfuzz for $FUZZ_SECONDS s, seed $FUZZ_SEED, threads ${FUZZ_THREADS:-3}, stall-percent ${FUZZ_STALL_PERCENT:-10}"
+	domu_cmd fuzz "$FUZZ_SECONDS" "$FUZZ_SEED" "${FUZZ_THREADS:-3}" "${FUZZ_STALL_PERCENT:-10}"
 	mode_bench
 	if ack=$(domu_ack $((FUZZ_SECONDS + 300))); then
 		rc=${ack%% *}

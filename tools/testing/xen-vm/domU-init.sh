@@ -219,10 +219,11 @@ qdisk() { # DEV BYTES SUM WOFF_MIB WLEN_MIB
 }
 
 # gntfuzz on this domain's own devices (self grants to our domid).
-fuzz() { # SECONDS SEED
+fuzz() { # SECONDS SEED [THREADS [STALL_PERCENT]]
 	self=$(xenstore-read domid 2>/dev/null)
 	start=$(cut -d. -f1 /proc/uptime)
 	timeout -k 10 $(($1 + 120)) gntfuzz --seed "$2" --seconds "$1" \
+		--threads "${3:-3}" --stall-percent "${4:-10}" \
 		--domid "${self:-0}" --log /tmp/gntfuzz.log > /tmp/gntfuzz.out 2>&1
 	rc=$?
 	secs=$(( $(cut -d. -f1 /proc/uptime) - start ))

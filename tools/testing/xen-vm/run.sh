@@ -32,6 +32,8 @@
 #   FUZZ_BIN, FUZZ_SECONDS, FUZZ_SEED  MODE=fuzz: the static gntfuzz
 #                  binary, put into the domU, which runs it for FUZZ_SECONDS
 #                  with seed FUZZ_SEED while dom0 runs BENCH_CMD
+#   FUZZ_THREADS, FUZZ_STALL_PERCENT  the domU's gntfuzz --threads and
+#                  --stall-percent (default 3 and 10)
 #   PVH            experimental, MODE=check: 1 gives the CPU SVM+NPT and
 #                  also runs the domU tests in a PVH domU (skipped if it
 #                  never boots); 0 (default): neither
@@ -54,7 +56,7 @@ for arg in "$@"; do
 	-h|--help) usage ;;
 	KVERS=*|MODULES=*|MODE=*|OUT=*|BENCH_CMD=*|BENCH_TIMEOUT=*|TEST_TIMEOUT=*|\
 	BOOT_TIMEOUT=*|VCHAN_BYTES=*|SELFTESTS_DIR=*|TESTS=*|ALLOW_NO_SELFTESTS=*|VM_SMP=*|DOM0_UP_LIMIT=*|\
-	PVH=*|FUZZ_BIN=*|FUZZ_SECONDS=*|FUZZ_SEED=*|KERNEL_ROOT=*|BENCH_PEER=*|BENCH_PEER_PAGES=*)
+	PVH=*|FUZZ_BIN=*|FUZZ_SECONDS=*|FUZZ_SEED=*|FUZZ_THREADS=*|FUZZ_STALL_PERCENT=*|KERNEL_ROOT=*|BENCH_PEER=*|BENCH_PEER_PAGES=*)
 		export "${arg?}" ;;
 	*) echo "run.sh: unknown argument '$arg'" >&2; usage 2 ;;
 	esac
@@ -106,6 +108,8 @@ case $MODE in check|demo|bench|fuzz) ;; *) echo "run.sh: MODE must be check, dem
 FUZZ_BIN=${FUZZ_BIN:-}
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
 FUZZ_SEED=${FUZZ_SEED:-1}
+FUZZ_THREADS=${FUZZ_THREADS:-3}
+FUZZ_STALL_PERCENT=${FUZZ_STALL_PERCENT:-10}
 if [ "$MODE" = fuzz ] && [ ! -x "$FUZZ_BIN" ]; then
 	echo "run.sh: MODE=fuzz needs FUZZ_BIN (the static gntfuzz)" >&2
 	exit 2
@@ -514,7 +518,8 @@ run_kernel() { # K
 		{
 			for v in MODE MODULES XENBIN PROGS DESTROY_TEST HANDOFF_TEST TEST_TIMEOUT \
 				 VCHAN_BYTES BENCH_CMD BENCH_TIMEOUT PVH FUZZ_SECONDS \
-				 FUZZ_SEED BENCH_PEER BENCH_PEER_PAGES; do
+				 FUZZ_SEED FUZZ_THREADS FUZZ_STALL_PERCENT BENCH_PEER \
+				 BENCH_PEER_PAGES; do
 				printf '%s=%q\n' "$v" "${!v}"
 			done
 			printf 'KVER=%q\n' "$k"

@@ -25,9 +25,9 @@
  * Defined behaviour: a second mmap() of a range while it is mapped (as
  * in Linux's driver, on every guest type), a writable mmap() of a range
  * whose grants are mapped read-only, or a writable MAP_PRIVATE one, is
- * EINVAL (a read-only MAP_PRIVATE mapping
- * is allowed, and stays read-only); an mmap() while an earlier unmap of
- * the range is still in flight is EAGAIN (libxengnttab retries).
+ * EINVAL (a read-only MAP_PRIVATE mapping is allowed, and stays
+ * read-only); an mmap() while an earlier unmap of the range is still in
+ * flight is EAGAIN (libxengnttab retries).
  * Partial munmap() and MAP_FIXED over part of a mapping unmap exactly
  * the pages concerned; the rest stay usable.
  * mremap() is refused (EINVAL), on PV before anything moves

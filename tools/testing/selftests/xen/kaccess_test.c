@@ -163,12 +163,20 @@ struct fill {
 	unsigned int maps;
 	long pages;
 	int err;
+	bool lowmem;
 };
+
+/* Memory a fill leaves to the rest of the domain. */
+#define FILL_FLOOR_KIB (128 << 10)
 
 /*
  * Maps grants 2.. of @self over and over on @dev, in ever smaller maps,
  * until Xen refuses even one page (f->err: the errno) or the cap is hit
- * (f->err 0).
+ * (f->err 0).  Where the placeholder pages behind a map come out of this
+ * domain's RAM (Arm 6.1: no ZONE_DEVICE, the balloon gives them), a fill
+ * stops before a map would leave less than FILL_FLOOR_KIB available
+ * (f->lowmem): the OOM killer cannot free placeholder pages, so going on
+ * deadlocks the domain.
  */
 static void fill_maptrack(FIXTURE_DATA(ka) *self, int dev, struct fill *f)
 {
@@ -182,6 +190,11 @@ static void fill_maptrack(FIXTURE_DATA(ka) *self, int dev, struct fill *f)
 		for (;;) {
 			if (f->maps == MAX_FILL_MAPS || f->pages >= FILL_CAP)
 				return;
+			if (xg_mem_available_kib() <
+			    FILL_FLOOR_KIB + sizes[s] * (long long)(PG >> 10)) {
+				f->lowmem = true;
+				return;
+			}
 			for (j = 0; j < sizes[s]; j++, next++)
 				refs[j] = self->sg.grefs[2 + next %
 							 (FILL_PAGES - 2)];
@@ -241,6 +254,7 @@ TEST_F_TIMEOUT(ka, full_maptrack, 600)
 	struct iovec local, remote, iov;
 	static struct fill f;
 	uint64_t i1, i2;
+	bool pv = xg_guest_type() && !strcmp(xg_guest_type(), "PV");
 	int dev, pfd[2];
 	ssize_t n;
 
@@ -257,6 +271,10 @@ TEST_F_TIMEOUT(ka, full_maptrack, 600)
 	fill_maptrack(self, dev, &f);
 	if (!f.err) {
 		unfill(_metadata, dev, &f);
+		if (f.lowmem)
+			SKIP(return,
+			     "memory low after %ld placeholder pages, map-track table not full (lower Xen's gnttab_max_maptrack_frames=)",
+			     f.pages);
 		SKIP(return, "map-track table not full after %ld pages", f.pages);
 	}
 	TH_LOG("map-track table full after %ld more pages: %s", f.pages,
@@ -288,13 +306,20 @@ TEST_F_TIMEOUT(ka, full_maptrack, 600)
 
 	odirect_page(_metadata, v2);
 
-	/* The notify byte: cleared by the unmap, whatever Xen has left. */
+	/*
+	 * The notify byte: cleared by the unmap, whatever Xen has left.  On
+	 * PV munmap() ends the grant mapping; on an auto-translated guest
+	 * (Arm, PVH, HVM) the grant stays mapped until UNMAP_GRANT_REF.
+	 */
 	EXPECT_EQ(0, munmap(v1, PG));
+	if (pv)
+		EXPECT_EQ(0, self->sg.apage[7])
+			TH_LOG("the notify byte was not cleared by munmap()");
+	EXPECT_EQ(0, xg_gntdev_unmap(dev, i1, 1));
 	EXPECT_EQ(0, self->sg.apage[7]) TH_LOG("the notify byte was not cleared");
 
 	unfill(_metadata, dev, &f);
 	EXPECT_EQ(0, munmap(v2, PG));
-	EXPECT_EQ(0, xg_gntdev_unmap(dev, i1, 1));
 	EXPECT_EQ(0, xg_gntdev_unmap(dev, i2, 1));
 	close(dev);
 }

@@ -516,22 +516,6 @@ static int do_unload_race(char **w, int n)
 	return 0;
 }
 
-/* "MemAvailable:" of /proc/meminfo in KiB, or -1. */
-static long long mem_available_kib(void)
-{
-	long long kib = -1;
-	char line[256];
-	FILE *f = fopen("/proc/meminfo", "re");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "MemAvailable: %lld kB", &kib) == 1)
-			break;
-	fclose(f);
-	return kib;
-}
-
 /*
  * The pages are written into a memfd (shmem): the kernel allocates them
  * and copies into them through its own mapping, so no user page table is
@@ -541,7 +525,7 @@ static long long mem_available_kib(void)
 static int do_scribble(void)
 {
 	const size_t max = 64UL << 20;
-	long long kib = mem_available_kib();
+	long long kib = xg_mem_available_kib();
 	static uint8_t chunk[1 << 20];
 	size_t len, done = 0;
 	ssize_t n;

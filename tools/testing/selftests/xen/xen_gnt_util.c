@@ -80,6 +80,21 @@ const char *xg_guest_type(void)
 	return buf;
 }
 
+long long xg_mem_available_kib(void)
+{
+	long long kib = -1;
+	char line[256];
+	FILE *f = fopen("/proc/meminfo", "re");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "MemAvailable: %lld kB", &kib) == 1)
+			break;
+	fclose(f);
+	return kib;
+}
+
 /* --- who we are -------------------------------------------------------- */
 
 /* The xenstore wire protocol (Xen's io/xs_wire.h): header, then payload. */

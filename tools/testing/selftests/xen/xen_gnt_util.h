@@ -54,6 +54,9 @@ long long xg_module_param(const char *module, const char *param);
 /* "PV", "HVM", "PVH" from /sys/hypervisor/guest_type, or NULL. */
 const char *xg_guest_type(void);
 
+/* "MemAvailable:" of /proc/meminfo in KiB, or -1. */
+long long xg_mem_available_kib(void);
+
 /* --- who we are -------------------------------------------------------- */
 
 /*

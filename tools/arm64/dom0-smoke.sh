@@ -95,7 +95,7 @@ rc=0
 timeout -k 10 1200 qemu-system-aarch64 -machine virt,virtualization=on,gic-version=3 \
 	-cpu cortex-a57 -smp 2 -m 2048 -nographic -no-reboot -monitor none -nic none \
 	-serial stdio -kernel "$boot/boot/xen-4.17-arm64" \
-	-append "console=dtuart dom0_mem=768M dom0_max_vcpus=1 loglvl=all guest_loglvl=all" \
+	-append "console=dtuart dom0_mem=768M dom0_max_vcpus=1 loglvl=all guest_loglvl=all${XEN_EXTRA:+ $XEN_EXTRA}" \
 	-device "guest-loader,addr=0x50000000,kernel=$boot/boot/vmlinuz-$KVER,bootargs=console=hvc0 earlycon=xen rdinit=/init" \
 	-device "guest-loader,addr=0x58000000,initrd=$OUT/dom0.cpio.gz" \
 	</dev/null >"$OUT/serial.log" 2>&1 || rc=$?

@@ -11,6 +11,8 @@
 # packages PKG (PKG:ARCH for another architecture) unpacked together into
 # .cache/arm64/NAME/; prints that root.  Done again only when the list of
 # packages or their versions change.
+# fetch.sh --root NAME PKG...: the same, with every lib* package PKG
+# depends on (recursively): a root file system for an arm64 dom0.
 # fetch.sh --libxen: libxen-dev:arm64 and the libraries it depends on, for
 # the cross-built selftests (-I/-L into .cache/arm64/libxen); prints the root.
 #
@@ -68,7 +70,7 @@ download() {
 	name=${name%%:*}
 	f=$(ls "$debs/${name}_${ver//:/%3a}_"*.deb 2>/dev/null | head -n1 || true)
 	if [ -z "$f" ]; then
-		(cd "$debs" && apt-get download -q "$1" 2>&1 |
+		(cd "$debs" && apt-get download -q "${1/:all=/=}" 2>&1 |
 			grep -v -e 'unsandboxed as root' -e '^Get:' -e '^Fetched' >&2 || true)
 		f=$(ls "$debs/${name}_${ver//:/%3a}_"*.deb 2>/dev/null | head -n1 || true)
 		[ -n "$f" ] || die "apt-get download $1 failed"
@@ -122,15 +124,42 @@ fetch() {
 	echo "$kdir"
 }
 
+# records PKG...: "NAME:ARCH VERSION DEPENDS" of each PKG's candidate (PKG
+# without :ARCH means :arm64), one apt-cache call for all (each call reads
+# every package list: seconds).  An Architecture: all package asked for as
+# :arm64 is looked up without the suffix.
+records() {
+	local q=() p
+	for p in "$@"; do
+		case $p in *:*) q+=("$p") ;; *) q+=("$p:arm64" "$p") ;; esac
+	done
+	apt-cache show --no-all-versions "${q[@]}" 2>/dev/null | awk '
+		/^Package: / { n = $2 } /^Architecture: / { a = $2 } /^Version: / { v = $2 }
+		/^(Pre-)?Depends: / { sub(/^[^:]*: /, ""); d = d ", " $0 }
+		/^$/ { if (n != "") print n ":" a, v, d; n = ""; a = ""; v = ""; d = "" }
+		END { if (n != "") print n ":" a, v, d }'
+}
+
+# candidates PKG...: "NAME:ARCH=VERSION" per PKG (arm64 unless PKG names its
+# architecture; "all" for an Architecture: all package).
+candidates() {
+	local recs p n got
+	recs=$(records "$@")
+	for p in "$@"; do
+		case $p in *:*) n=$p ;; *) n=$p:arm64 ;; esac
+		got=$(awk -v n="$n" -v all="${n%%:*}:all" '$1 == n || $1 == all { print $1 "=" $2; exit }' <<<"$recs")
+		[ -n "$got" ] || die "$n: no such package in the configured archives"
+		echo "$got"
+	done
+}
+
 # pkgs NAME PKG...: PKG's candidates unpacked into $cache/NAME.
 pkgs() {
-	local name=$1 root=$cache/$1 p want=
+	local name=$1 root=$cache/$1 want
 	shift
 	ensure_arm64_lists "${1%%:*}:arm64"
-	for p in "$@"; do
-		case $p in *:*) ;; *) p=$p:arm64 ;; esac
-		want="$want$p=$(field "$p" Version)"$'\n'
-	done
+	want=$(candidates "$@") || exit 1
+	want+=$'\n'
 	if [ -f "$root/.complete" ] && [ "$(cat "$root/.complete")" = "$want" ]; then
 		echo "$root"
 		return
@@ -152,7 +181,53 @@ pkgs() {
 	echo "$root"
 }
 
+# lib_closure PKG...: PKG and, recursively, every lib* package among their
+# Depends and Pre-Depends (the shared libraries they link with), one per
+# line.  Only lib* names are followed: the toolstack's dependencies on
+# python3 and perl are not needed to run it.
+lib_closure() {
+	local seen=" " level=("$@") next p d
+	while [ ${#level[@]} -gt 0 ]; do
+		next=()
+		for p in "${level[@]}"; do
+			case $seen in *" $p "*) continue ;; esac
+			seen+="$p "
+			echo "$p"
+		done
+		for d in $(records "${level[@]}" | cut -d' ' -f3- | tr ',' '\n' |
+			sed 's/|.*//; s/^ *//; s/[ :(].*//' | grep '^lib' | sort -u || true); do
+			case $seen in *" $d "*) ;; *) next+=("$d") ;; esac
+		done
+		level=("${next[@]}")
+	done
+}
+
+# check_needed ROOT: every shared library an ELF file of ROOT needs is in
+# ROOT (the lib* closure above missed none).
+check_needed() {
+	local root=$1 f n missing=
+	for f in $(find "$root"/bin "$root"/sbin "$root"/usr/bin "$root"/usr/sbin \
+		"$root"/usr/lib/xen-*/bin -type f 2>/dev/null); do
+		for n in $(readelf -d "$f" 2>/dev/null | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
+			[ -e "$root/lib/aarch64-linux-gnu/$n" ] || [ -e "$root/usr/lib/aarch64-linux-gnu/$n" ] ||
+				[ -e "$root/usr/lib/xen-4.17/lib/$n" ] || missing+=" $n(${f#"$root"})"
+		done
+	done
+	[ -z "$missing" ] || die "libraries missing from $root:$missing"
+}
+
 case ${1:-} in
+--root)
+	[ $# -ge 3 ] || die "usage: fetch.sh --root NAME PKG..."
+	shift
+	name=$1
+	shift
+	ensure_arm64_lists "$1:arm64"
+	# shellcheck disable=SC2046 # one word per package
+	r=$(pkgs "$name" $(lib_closure "$@"))
+	[ -f "$r/.checked" ] || { check_needed "$r" && touch "$r/.checked"; }
+	echo "$r"
+	;;
 --pkgs)
 	[ $# -ge 3 ] || die "usage: fetch.sh --pkgs NAME PKG..."
 	shift

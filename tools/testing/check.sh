@@ -7,12 +7,18 @@
 #     installed kernel line (skipped with MODULES=intree);
 #  2. the VM runner (tools/testing/xen-vm/run.sh, MODE=check): kselftests
 #     and real clients in Xen + PV dom0 + PV domU, for each kernel line;
+#     then the same on Xen/arm64 (auto-translated dom0 and domU) for each
+#     line's arm64 twin (6.1.0-57-amd64 -> 6.1.0-57-arm64), cross-built;
 #  3. the seeded fuzzer for FUZZ_DURATION seconds (default 60; 0 skips
 #     it) in dom0 of each kernel line, then dmesg and leak counters.
 # The last line is "N passed, N failed, N skipped" over all of them; the
 # exit status is non-zero on any failure.
 # HOST_TESTS=0 skips step 1 (make check-debug: the host tests do not
 # depend on the kernel booted); KERNEL_ROOT and KVERS reach the runner.
+# ARCHES="x86_64 arm64" (default) picks the architectures of step 2;
+# ARM64_KVERS overrides the arm64 releases (default: the twins of KVERS or
+# of the installed amd64 lines).  With KERNEL_ROOT (a debug kernel built
+# for x86) arm64 is left out.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
@@ -87,10 +93,43 @@ vm() {
 	fi
 }
 
-vm suites bash tools/testing/xen-vm/run.sh OUT="$out/vm" MODE=check
+ARCHES=${ARCHES:-x86_64 arm64}
+case " $ARCHES " in *" x86_64 "*)
+	vm suites bash tools/testing/xen-vm/run.sh OUT="$out/vm" MODE=check ;;
+esac
+# The arm64 twins of the x86 lines: KVERS, else every installed amd64
+# kernel with its build tree (what run.sh would boot).
+arm64_kvers() {
+	local k ks=${KVERS:-}
+	if [ -z "$ks" ]; then
+		for k in /boot/vmlinuz-*-amd64; do
+			k=${k#/boot/vmlinuz-}
+			[ -d "/lib/modules/$k/build" ] && ks+=" $k"
+		done
+	fi
+	for k in $ks; do
+		case $k in *-amd64) echo "${k%-amd64}-arm64" ;; *-arm64) echo "$k" ;; esac
+	done | sort -uV | tr '\n' ' '
+}
+case " $ARCHES " in *" arm64 "*)
+	if [ -n "${KERNEL_ROOT:-}" ]; then
+		echo "vm: arm64 left out: KERNEL_ROOT is an x86 kernel"
+	else
+		vm suites-arm64 bash tools/testing/xen-vm/run.sh OUT="$out/vm-arm64" MODE=check \
+			KVERS="${ARM64_KVERS:-$(arm64_kvers)}"
+	fi
+	;;
+esac
 # The short fuzz (issue 7): a minute per kernel line, our modules only.
 if [ "${MODULES:-ours}" != intree ] && [ "${FUZZ_DURATION:-60}" != 0 ]; then
-	vm fuzz make -s fuzz DURATION="${FUZZ_DURATION:-60}" FUZZ_OUT="$out/fuzz/vm"
+	case " $ARCHES " in *" x86_64 "*)
+		vm fuzz make -s fuzz DURATION="${FUZZ_DURATION:-60}" FUZZ_OUT="$out/fuzz/vm" ;;
+	esac
+	case " $ARCHES " in *" arm64 "*)
+		[ -z "${KERNEL_ROOT:-}" ] &&
+			vm fuzz-arm64 make -s fuzz DURATION="${FUZZ_DURATION:-60}" \
+				KVERS="${ARM64_KVERS:-$(arm64_kvers)}" FUZZ_OUT="$out/fuzz/vm-arm64" ;;
+	esac
 fi
 if [ $((pass + fail)) = 0 ]; then
 	echo "check: no test ran"

@@ -7,6 +7,7 @@
 #   make -f tools/testing/fuzz/fuzz.mk fuzz [DURATION=60] [SEED=N]
 #        [THREADS=3] [STALL_PERCENT=10]
 #        [KVERS=K] [MODULES=ours|intree] [FUZZ_OUT=DIR]
+#        (KVERS of arm64 releases: Xen/arm64, gntfuzz cross-built)
 #   make -f tools/testing/fuzz/fuzz.mk gntfuzz     # the binary only
 #
 # The seed is printed; rerun with SEED=N to replay the same sequence (of
@@ -20,7 +21,18 @@
 
 FUZZ_DIR := $(abspath $(patsubst %/,%,$(dir $(lastword $(MAKEFILE_LIST)))))
 FUZZ_TOP := $(abspath $(FUZZ_DIR)/../../..)
+# arm64 releases in KVERS (…-arm64): Xen/arm64, gntfuzz cross-built.
+FUZZ_ARCH := $(if $(filter %-arm64,$(KVERS)),arm64,x86_64)
+ifeq ($(FUZZ_ARCH),arm64)
+ifneq ($(filter-out %-arm64,$(KVERS)),)
+$(error fuzz: KVERS mixes arm64 and x86 releases; run them one arch at a time)
+endif
+FUZZ_BIN := $(FUZZ_TOP)/out/fuzz/gntfuzz-arm64
+FUZZ_CC := aarch64-linux-gnu-gcc
+else
 FUZZ_BIN := $(FUZZ_TOP)/out/fuzz/gntfuzz
+FUZZ_CC = $(CC)
+endif
 FUZZ_OUT ?= $(FUZZ_TOP)/out/fuzz/vm
 
 DURATION ?= 60
@@ -42,7 +54,7 @@ gntfuzz: $(FUZZ_BIN)
 $(FUZZ_BIN): $(FUZZ_DIR)/gntfuzz.c $(FUZZ_TOP)/include/uapi/xen/gntdev.h \
 		$(FUZZ_TOP)/include/uapi/xen/gntalloc.h
 	@mkdir -p $(dir $@)
-	$(CC) $(FUZZ_CFLAGS) -o $@ $<
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $<
 
 fuzz: $(FUZZ_BIN)
 	@echo "gntfuzz: seed $(SEED), $(DURATION) s, modules $(MODULES), threads $(THREADS), stall-percent $(STALL_PERCENT)"

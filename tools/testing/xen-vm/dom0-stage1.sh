@@ -10,6 +10,10 @@
 #   xenvm_results=PATH  this kernel's result folder on the host
 #   xenvm_moddir=PATH   optional: the kernel's module tree on the host, when
 #                       it is not /lib/modules/<release> there
+#   xenvm_repo=PATH     optional: the project's tree on the host, a third
+#                       share (read-only) mounted at PATH, where the root
+#                       is not the host's own (arm64: a tree of arm64
+#                       packages) and MODE=bench/fuzz run its scripts
 
 /bin/busybox --install -s /bin
 export PATH=/bin
@@ -68,6 +72,10 @@ for d in run tmp var/lib/xen var/log/xen var/tmp; do
 	mount -t tmpfs -o mode=0755 tmpfs "$R/$d" || fatal "tmpfs on /$d"
 done
 chmod 1777 $R/tmp $R/var/tmp
+# The repo before the results: they may lie in it.
+if [ -n "$xenvm_repo" ]; then
+	mount -t 9p -o "$opts,ro" repo "$R$xenvm_repo" || fatal "cannot mount the repo share"
+fi
 # The result folder may lie under one of the tmpfs: make its mount point.
 [ -n "$xenvm_results" ] || fatal "no xenvm_results= on the command line"
 mkdir -p "$R$xenvm_results"

@@ -1,13 +1,17 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Host-side runner: boots Xen + a PV dom0 + a PV domU under QEMU (TCG) for
-# each kernel, loads the grant modules (ours or the kernel's own), runs the
-# selftests in both domains and the real-client tests, and collects the
-# results through a 9p share.  See README.md beside this file.
+# each kernel (on arm64: Xen/arm64, dom0 and domU auto-translated), loads
+# the grant modules (ours or the kernel's own), runs the selftests in both
+# domains and the real-client tests, and collects the results through a 9p
+# share.  See README.md beside this file.
 #
 # Settings, from the environment or as NAME=VALUE arguments:
 #   KVERS          kernel releases (default: every one with /boot/vmlinuz-K
-#                  and /lib/modules/K/build)
+#                  and /lib/modules/K/build); an arm64 one (…-arm64) boots
+#                  Xen/arm64 under qemu-system-aarch64, its dom0's root a
+#                  tree of Debian's arm64 packages (tools/arm64/fetch.sh
+#                  --root), every domain auto-translated
 #   MODULES        ours (default) | intree
 #   MODE           check (default) | demo | bench
 #   OUT            result folder (default <repo>/out/vm)
@@ -47,8 +51,11 @@ REPO=$(cd "$VMDIR/../../.." && pwd)
 # shellcheck source=lib.sh
 . "$VMDIR/lib.sh"
 
+# karch K: the architecture kernel release K runs on, arm64 or x86_64.
+karch() { case $1 in *-arm64) echo arm64 ;; *) echo x86_64 ;; esac; }
+
 usage() {
-	sed -n '3,40p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '3,47p' "$0" | sed 's/^# \{0,1\}//'
 	exit "${1:-0}"
 }
 for arg in "$@"; do
@@ -149,6 +156,13 @@ for c in qemu-system-x86_64 busybox cpio gzip xz zstd modprobe modinfo gcc make 
 	command -v "$c" >/dev/null 2>&1 || missing+=" $c"
 done
 [ -f "$XEN_GZ" ] || missing+=" $XEN_GZ"
+case " ${KVERS:-} " in
+*-arm64\ *)
+	for c in qemu-system-aarch64 aarch64-linux-gnu-gcc readelf; do
+		command -v "$c" >/dev/null 2>&1 || missing+=" $c"
+	done
+	;;
+esac
 if [ -n "$missing" ]; then
 	echo "run.sh: missing:$missing" >&2
 	echo "run.sh: run 'bash $VMDIR/install-deps.sh' first" >&2
@@ -173,14 +187,62 @@ if [ -z "$KVERS" ]; then
 	exit 2
 fi
 for k in $KVERS; do
+	[ "$(karch "$k")" = arm64 ] && continue	# its root is fetched in run_kernel
 	if [ ! -f "$KROOT/boot/vmlinuz-$k" ] || [ ! -d "$KROOT/lib/modules/$k" ]; then
 		echo "run.sh: kernel $k: $KROOT/boot/vmlinuz-$k or $KROOT/lib/modules/$k missing" >&2
 		exit 2
 	fi
 done
 
-# "6.12.117+deb12-amd64" -> "6.12"
-kshort() { sed -E 's/^([0-9]+\.[0-9]+).*/\1/' <<<"$1"; }
+# "6.12.117+deb12-amd64" -> "6.12"; an arm64 release: "6.12-arm64"
+kshort() {
+	sed -E 's/^([0-9]+\.[0-9]+).*/\1/' <<<"$1" | tr -d '\n'
+	[ "$(karch "$1")" = arm64 ] && printf -- -arm64
+	echo
+}
+
+# ---------------------------------------------------------------- arches
+# What differs per architecture, set for each kernel by use_kernel K:
+#   ARCH       karch K
+#   KR         the tree holding K's boot/vmlinuz-K and lib/modules/K
+#   SYSROOT    the root file system dom0 boots into ("" = the host's own,
+#              read-only over 9p), where the Xen tools and busybox come from
+#   MULTIARCH  the Debian multiarch triplet of its libraries
+#   XEN_BIN    the hypervisor QEMU boots
+#   CC_ARCH    the C compiler of the helpers run in the guests
+# x86_64: the host's root, the host's kernels (or KERNEL_ROOT's), PV guests.
+# arm64: a tree of Debian's arm64 packages (tools/arm64/fetch.sh --root):
+# the toolstack, the tools dom0-init.sh runs, busybox and the kernel K.
+ARM64_ROOT_PKGS="bash coreutils grep sed mawk findutils kmod procps util-linux
+	mount e2fsprogs xen-utils-4.17 xen-utils-common xenstore-utils
+	busybox-static libc6 libgcc-s1 zlib1g xen-hypervisor-4.17-arm64"
+use_kernel() { # K
+	ARCH=$(karch "$1")
+	if [ "$ARCH" = arm64 ]; then
+		# shellcheck disable=SC2086 # one word per package
+		SYSROOT=$("$REPO/tools/arm64/fetch.sh" --root "root-$1" $ARM64_ROOT_PKGS \
+			"linux-image-$1") || return 1
+		KR=$SYSROOT
+		MULTIARCH=aarch64-linux-gnu
+		XEN_BIN=$SYSROOT/boot/xen-4.17-arm64
+		CC_ARCH=aarch64-linux-gnu-gcc
+		# Mount points dom0-stage1.sh needs in the read-only tree.
+		mkdir -p "$SYSROOT"/{proc,sys,dev,run,tmp,root,newroot,var/lib/xen,var/log/xen,var/tmp}
+		[ -e "$SYSROOT/var/run" ] || ln -s ../run "$SYSROOT/var/run"
+		# What maintainer scripts would have made (dpkg -x runs none).
+		[ -e "$SYSROOT/usr/bin/awk" ] || ln -s mawk "$SYSROOT/usr/bin/awk"
+	else
+		SYSROOT=
+		KR=$KROOT
+		MULTIARCH=x86_64-linux-gnu
+		XEN_BIN=$CACHE/xen-4.17-amd64
+		CC_ARCH=gcc
+		if [ ! -f "$XEN_BIN" ] || [ "$XEN_GZ" -nt "$XEN_BIN" ]; then
+			gzip -dc "$XEN_GZ" > "$XEN_BIN.$$"
+			mv "$XEN_BIN.$$" "$XEN_BIN"
+		fi
+	fi
+}
 
 mkdir -p "$OUT" "$CACHE"
 GLOBAL_PROBLEMS=()
@@ -207,21 +269,17 @@ fi
 # The cache under out/vm-cache is shared by concurrent runs (other OUT
 # folders): its files are named after their content or source and are
 # written under a temporary name, then renamed.
+# build_helpers: vchan-xfer for ARCH (static, with CC_ARCH).
 build_helpers() {
 	local src=$VMDIR/vchan-xfer.c bin
-	bin=$CACHE/bin/vchan-xfer-$(md5sum < "$src" | cut -c1-12)
+	bin=$CACHE/bin/vchan-xfer-$ARCH-$(md5sum < "$src" | cut -c1-12)
 	mkdir -p "$CACHE/bin"
 	if [ ! -x "$bin" ]; then
-		gcc -O2 -Wall -static -o "$bin.$$" "$src" 2>/dev/null ||
-			gcc -O2 -Wall -o "$bin.$$" "$src"
+		"$CC_ARCH" -O2 -Wall -static -o "$bin.$$" "$src" 2>/dev/null ||
+			"$CC_ARCH" -O2 -Wall -o "$bin.$$" "$src"
 		mv "$bin.$$" "$bin"
 	fi
 	VCHAN_XFER=$bin
-	XEN_BIN=$CACHE/xen-4.17-amd64
-	if [ ! -f "$XEN_BIN" ] || [ "$XEN_GZ" -nt "$XEN_BIN" ]; then
-		gzip -dc "$XEN_GZ" > "$XEN_BIN.$$"
-		mv "$XEN_BIN.$$" "$XEN_BIN"
-	fi
 }
 
 # Selftest programs: PROGS (names), SELFTEST_BIN (folder), PEER_BIN.
@@ -232,23 +290,31 @@ wanted() {
 	return 1
 }
 
+# build_selftests: the programs for ARCH, into SELFTEST_BIN (per arch).
 build_selftests() {
-	local p names
+	local p names mk=()
 	PROGS=""
 	PEER_BIN=""
+	DESTROY_TEST=""
+	HANDOFF_TEST=""
+	SELFTEST_BIN=$OUT/selftests-bin
+	if [ "$ARCH" = arm64 ]; then
+		SELFTEST_BIN+=-arm64
+		mk=(ARCH=arm64)
+	fi
 	rm -rf "$SELFTEST_BIN"
 	mkdir -p "$SELFTEST_BIN"
 	if [ ! -f "$SELFTESTS_DIR/Makefile" ]; then
 		say "selftests: no Makefile in $SELFTESTS_DIR: no test programs"
 		return 0
 	fi
-	say "selftests: building in $SELFTEST_BIN"
-	if ! make -C "$SELFTESTS_DIR" OUTPUT="$SELFTEST_BIN" > "$OUT/selftests-build.log" 2>&1; then
-		GLOBAL_PROBLEMS+=("selftests: build failed, see $OUT/selftests-build.log")
-		say "selftests: build FAILED (see $OUT/selftests-build.log)"
+	say "selftests: building for $ARCH in $SELFTEST_BIN"
+	if ! make -C "$SELFTESTS_DIR" "${mk[@]}" OUTPUT="$SELFTEST_BIN" > "$OUT/selftests-build-$ARCH.log" 2>&1; then
+		GLOBAL_PROBLEMS+=("selftests: $ARCH build failed, see $OUT/selftests-build-$ARCH.log")
+		say "selftests: $ARCH build FAILED (see $OUT/selftests-build-$ARCH.log)"
 		return 0
 	fi
-	if ! names=$(make -s -C "$SELFTESTS_DIR" OUTPUT="$SELFTEST_BIN" print-progs 2>>"$OUT/selftests-build.log"); then
+	if ! names=$(make -s -C "$SELFTESTS_DIR" "${mk[@]}" OUTPUT="$SELFTEST_BIN" print-progs 2>>"$OUT/selftests-build-$ARCH.log"); then
 		GLOBAL_PROBLEMS+=("selftests: 'make print-progs' failed")
 		return 0
 	fi
@@ -282,11 +348,11 @@ resolve_mods() {
 		if [ -f "$m" ]; then
 			for d in $(modinfo -F depends "$m" | tr ',' ' '); do
 				case $d in xen_gntcore|xen_gntdev|xen_gntalloc) continue ;; esac
-				modprobe ${KROOT:+-d "$KROOT"} -S "$k" --show-depends "$d" | awk '$1 == "insmod" { print $2 }'
+				modprobe ${KR:+-d "$KR"} -S "$k" --show-depends "$d" | awk '$1 == "insmod" { print $2 }'
 			done
 			echo "$m"
 		else
-			modprobe ${KROOT:+-d "$KROOT"} -S "$k" --show-depends "$m" | awk '$1 == "insmod" { print $2 }'
+			modprobe ${KR:+-d "$KR"} -S "$k" --show-depends "$m" | awk '$1 == "insmod" { print $2 }'
 		fi
 	done | awk '!seen[$0]++'
 }
@@ -304,16 +370,46 @@ copy_mod() {
 	echo "$name"
 }
 
+# elf_libs FILE: the paths (in SYSROOT's view) of FILE's interpreter and
+# shared libraries, recursively.  The host's own binaries ask ldd; another
+# architecture's (SYSROOT set) are resolved from readelf in SYSROOT.
+elf_libs() {
+	local todo=("$1") f n d seen=" "
+	if [ -z "$SYSROOT" ]; then
+		{ ldd "$1" 2>/dev/null || true; } | awk '/=> \// { print $3 } /^\t\/[^ ]+ \(/ { print $1 }'
+		return 0
+	fi
+	while [ ${#todo[@]} -gt 0 ]; do
+		f=${todo[0]}
+		todo=("${todo[@]:1}")
+		for n in $(readelf -l "$f" 2>/dev/null | sed -n 's/.*interpreter: \(.*\)\]/\1/p') \
+			 $(readelf -d "$f" 2>/dev/null | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
+			case $n in
+			/*) d=$n ;;
+			*) d=
+			   for d in /lib/$MULTIARCH/$n /usr/lib/$MULTIARCH/$n ""; do
+				[ -e "$SYSROOT$d" ] && break
+			   done ;;
+			esac
+			[ -n "$d" ] || { echo "elf_libs: $n (for $f) not in $SYSROOT" >&2; return 1; }
+			case $seen in *" $d "*) continue ;; esac
+			seen+="$d "
+			echo "$d"
+			todo+=("$SYSROOT$d")
+		done
+	done
+}
+
 # add_elf ROOT FILE [DEST]: copy FILE and its shared libraries into ROOT.
 add_elf() {
-	local root=$1 f=$2 dest=${3:-$2} lib
+	local root=$1 f=$2 dest=${3:-$2} lib libs
 	mkdir -p "$root$(dirname "$dest")"
 	cp -L "$f" "$root$dest"
-	{ ldd "$f" 2>/dev/null || true; } | awk '/=> \// { print $3 } /^\t\/[^ ]+ \(/ { print $1 }' |
-	while read -r lib; do
+	libs=$(elf_libs "$f") || return 1
+	for lib in $libs; do
 		[ -f "$root$lib" ] && continue
 		mkdir -p "$root$(dirname "$lib")"
-		cp -L "$lib" "$root$lib"
+		cp -L "$SYSROOT$lib" "$root$lib"
 	done
 }
 
@@ -326,7 +422,7 @@ make_cpio() {
 
 initramfs_base() { # DIR
 	mkdir -p "$1"/{bin,dev,proc,sys,tmp,etc,lib/modules}
-	cp /bin/busybox "$1/bin/busybox"
+	cp "$SYSROOT/bin/busybox" "$1/bin/busybox"
 	ln -s busybox "$1/bin/sh"
 	if [ "$(id -u)" = 0 ]; then
 		mknod -m 600 "$1/dev/console" c 5 1
@@ -337,8 +433,10 @@ initramfs_base() { # DIR
 # dom0's initramfs: busybox, the 9p modules, dom0-stage1.sh.  Cached.
 build_dom0_initrd() { # K; sets DOM0_INITRD
 	local k=$1 out dir key mods m
-	mods=$(resolve_mods "$k" 9p 9pnet_virtio virtio_pci)
-	key=$( { cat "$VMDIR/dom0-stage1.sh" "$VMDIR/run.sh"; echo "$mods"; md5sum < /bin/busybox; } |
+	local virtio=virtio_pci
+	[ "$ARCH" = arm64 ] && virtio=virtio_mmio
+	mods=$(resolve_mods "$k" 9p 9pnet_virtio $virtio)
+	key=$( { cat "$VMDIR/dom0-stage1.sh" "$VMDIR/run.sh"; echo "$mods"; md5sum < "$SYSROOT/bin/busybox"; } |
 		md5sum | cut -c1-12)
 	out=$CACHE/$k/dom0-initrd-$key.gz
 	DOM0_INITRD=$out
@@ -375,13 +473,21 @@ extract_vmlinux() {
 	return 1
 }
 
+# build_domu_kernel K: DOMU_KERNEL_FILE, the image xl boots the domUs from:
+# the ELF kernel inside x86's bzImage (gzipped); arm64's vmlinuz, an
+# uncompressed Image, as it is.
 build_domu_kernel() { # K
 	local k=$1 out=$CACHE/$1/vmlinux.gz
-	if [ -f "$out" ] && [ "$out" -nt "$KROOT/boot/vmlinuz-$k" ]; then
+	if [ "$ARCH" = arm64 ]; then
+		DOMU_KERNEL_FILE=$KR/boot/vmlinuz-$k
 		return 0
 	fi
-	extract_vmlinux "$KROOT/boot/vmlinuz-$k" "$CACHE/$k/vmlinux.$$" || {
-		echo "cannot extract the ELF kernel from $KROOT/boot/vmlinuz-$k"
+	DOMU_KERNEL_FILE=$out
+	if [ -f "$out" ] && [ "$out" -nt "$KR/boot/vmlinuz-$k" ]; then
+		return 0
+	fi
+	extract_vmlinux "$KR/boot/vmlinuz-$k" "$CACHE/$k/vmlinux.$$" || {
+		echo "cannot extract the ELF kernel from $KR/boot/vmlinuz-$k"
 		return 1
 	}
 	gzip -1 < "$CACHE/$k/vmlinux.$$" > "$CACHE/$k/vmlinux.gz.$$"
@@ -403,7 +509,7 @@ build_domu_initrd() { # K INPUTS
 		done
 	else
 		for m in xen-gntdev xen-gntalloc; do
-			f=$( (ls "$KROOT/lib/modules/$k/kernel/drivers/xen/$m".ko* 2>/dev/null || true) | head -n1)
+			f=$( (ls "$KR/lib/modules/$k/kernel/drivers/xen/$m".ko* 2>/dev/null || true) | head -n1)
 			[ -n "$f" ] || { echo "no $m module for $k"; return 1; }
 			grant+=("$f")
 		done
@@ -416,7 +522,7 @@ build_domu_initrd() { # K INPUTS
 		m=$(basename "$m"); m=${m%%.ko*}; echo "${m//-/_}"
 	done > "$dir/etc/xen-vm/grant-modules"
 
-	for f in $DOMU_BINS; do add_elf "$dir" "$f"; done
+	for f in $DOMU_BINS; do add_elf "$dir" "$SYSROOT$f" "$f"; done
 	for m in read write watch rm ls exists list; do
 		ln -s xenstore "$dir/usr/bin/xenstore-$m"
 	done
@@ -425,10 +531,10 @@ build_domu_initrd() { # K INPUTS
 	[ -n "$PEER_BIN" ] && add_elf "$dir" "$PEER_BIN" /selftests/xen_gnt_peer
 	[ -n "$FUZZ_BIN" ] && add_elf "$dir" "$FUZZ_BIN" /usr/bin/gntfuzz
 	echo "$PROGS" > "$dir/selftests/progs"
-	f=$(ls /lib/x86_64-linux-gnu/libgcc_s.so.1 2>/dev/null || true)
+	f=$(ls "$SYSROOT/lib/$MULTIARCH/libgcc_s.so.1" 2>/dev/null || true)
 	if [ -n "$f" ]; then
-		mkdir -p "$dir/lib/x86_64-linux-gnu"
-		cp -L "$f" "$dir/lib/x86_64-linux-gnu/"
+		mkdir -p "$dir/lib/$MULTIARCH"
+		cp -L "$f" "$dir/lib/$MULTIARCH/"
 	fi
 	install -m 755 "$VMDIR/domU-init.sh" "$dir/init"
 	install -m 755 "$VMDIR/kmemleak.sh" "$dir/etc/xen-vm/kmemleak.sh"
@@ -453,8 +559,8 @@ stage_inputs() { # K INPUTS
 		cp "$REPO/out/$k/modules/"xen-gnt{core,dev,alloc}.ko "$in/modules/"
 	fi
 	build_domu_kernel "$k"
-	ln -f "$CACHE/$k/vmlinux.gz" "$in/vmlinux.gz" 2>/dev/null ||
-		cp "$CACHE/$k/vmlinux.gz" "$in/vmlinux.gz"
+	ln -f "$DOMU_KERNEL_FILE" "$in/domU-kernel" 2>/dev/null ||
+		cp "$DOMU_KERNEL_FILE" "$in/domU-kernel"
 	build_domu_initrd "$k" "$in"
 }
 
@@ -466,6 +572,64 @@ relay_progress() { # SHORT SERIAL QEMU_PID T0
 		while IFS= read -r line; do
 			printf '[%s] %4ds %s\n' "$short" $((SECONDS - t0)) "$line"
 		done
+}
+
+# start_qemu K KOUT SMP TIMEOUT DOM0_ARGS: Xen, dom0's kernel (DOM0_ARGS
+# on its command line) and initramfs under QEMU, in the background ($!),
+# with 9p shares: SYSROOT (read-only) as dom0's root, KOUT as the results,
+# on arm64 the project's tree (read-only).  x86: the isa-debug-exit device
+# carries dom0's verdict.
+start_qemu() {
+	local k=$1 kout=$2 smp=$3 lim=$4 args=$5
+	if [ "$ARCH" = arm64 ]; then
+		# gnttab_max_maptrack_frames=256 (Xen's default is 1024): on 6.1
+		# placeholder pages are dom0's RAM, and a full map-track table
+		# (kaccess_test) must fit in it.
+		timeout -k 10 "$lim" qemu-system-aarch64 $QEMU_EXTRA \
+			-nodefaults -machine virt,virtualization=on,gic-version=3 -accel tcg \
+			-cpu cortex-a57 -smp "$smp" -m 2048 -display none -monitor none -no-reboot \
+			-serial "file:$kout/serial.log" \
+			-kernel "$XEN_BIN" \
+			-append "console=dtuart dom0_mem=768M dom0_max_vcpus=$smp gnttab_max_maptrack_frames=256" \
+			-device "guest-loader,addr=0x50000000,kernel=$KR/boot/vmlinuz-$k,bootargs=earlycon=xen $args" \
+			-device "guest-loader,addr=0x58000000,initrd=$DOM0_INITRD" \
+			-fsdev "local,id=hostroot,path=$SYSROOT,security_model=none,readonly=on,multidevs=remap" \
+			-device virtio-9p-device,fsdev=hostroot,mount_tag=hostroot \
+			-fsdev "local,id=results,path=$kout,security_model=none,multidevs=remap" \
+			-device virtio-9p-device,fsdev=results,mount_tag=results \
+			-fsdev "local,id=repo,path=$REPO,security_model=none,readonly=on,multidevs=remap" \
+			-device virtio-9p-device,fsdev=repo,mount_tag=repo \
+			< /dev/null > "$kout/qemu.log" 2>&1 &
+		return
+	fi
+	timeout -k 10 "$lim" qemu-system-x86_64 $QEMU_EXTRA \
+		-nodefaults -machine pc -accel tcg -cpu "$QEMU_CPU" \
+		-smp "$smp" -m 1024 -display none -vga none -monitor none -no-reboot \
+		-serial "file:$kout/serial.log" \
+		-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+		-kernel "$XEN_BIN" \
+		-append "console=com1 com1=115200 dom0_mem=512M,max:512M" \
+		-initrd "$KR/boot/vmlinuz-$k earlyprintk=xen $args,$DOM0_INITRD" \
+		-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap,id=hostroot \
+		-virtfs "local,path=$kout,mount_tag=results,security_model=none,multidevs=remap,id=results" \
+		< /dev/null > "$kout/qemu.log" 2>&1 &
+}
+
+# arm64_exit KOUT RC: the exit code x86's isa-debug-exit would have given
+# (1 pass, 3 fail, 5 stage 1 failed), from what dom0 left; QEMU's own RC
+# when it left nothing (a timeout, a crash).
+arm64_exit() {
+	if [ "$2" != 0 ]; then
+		echo "$2"
+	elif tr -d '\r' < "$1/serial.log" | grep -q '@@xen-vm: dom0 stage 1 failed'; then
+		echo 5
+	elif [ "$(head -n1 "$1/verdict.txt" 2>/dev/null)" = pass ]; then
+		echo 1
+	elif [ -f "$1/verdict.txt" ]; then
+		echo 3
+	else
+		echo 0
+	fi
 }
 
 TOTAL_P=0
@@ -485,8 +649,18 @@ run_kernel() { # K
 	t0=$SECONDS
 
 	say "[$short] preparing images for $k ($MODULES modules)"
-	if [ "$MODULES" = ours ]; then
-		if ! make -C "$REPO" KVER="$k" KDIR="$KROOT/lib/modules/$k/build" OUT="$REPO/out" \
+	if ! use_kernel "$k" > "$kout/arch.log" 2>&1; then
+		problems+=("the $ARCH root of $k could not be made, see $kout/arch.log")
+	elif ! build_for_arch 2>> "$kout/arch.log"; then
+		problems+=("the $ARCH helpers could not be built, see $kout/arch.log")
+	fi
+	# Cross-built arm64 modules find their headers themselves (Makefile).
+	local kdir=()
+	[ "$ARCH" = arm64 ] || kdir=(KDIR="$KR/lib/modules/$k/build")
+	if [ ${#problems[@]} != 0 ]; then
+		:
+	elif [ "$MODULES" = ours ]; then
+		if ! make -C "$REPO" KVER="$k" "${kdir[@]}" OUT="$REPO/out" \
 			stage > "$kout/stage.log" 2>&1; then
 			problems+=("'make KVER=$k stage' failed, see $kout/stage.log")
 		else
@@ -527,30 +701,38 @@ run_kernel() { # K
 			printf 'OURS_DIR=%q\n' "$in/modules"
 			printf 'SELFTEST_BIN=%q\n' "$in/selftests"
 			printf 'VCHAN_XFER=%q\n' "$in/vchan-xfer"
-			printf 'DOMU_KERNEL=%q\n' "$in/vmlinux.gz"
+			printf 'DOMU_KERNEL=%q\n' "$in/domU-kernel"
 			printf 'DOMU_INITRD=%q\n' "$in/domU-initrd.gz"
 			printf 'DOMU_READY_TIMEOUT=%q\n' $((300 + nprogs * (TEST_TIMEOUT + 10)))
+			printf 'ARCH=%q\n' "$ARCH"
+			if [ "$ARCH" = arm64 ]; then
+				# One guest type on Arm (no type= in xl's config);
+				# no systemd in the arm64 root: busybox powers off;
+				# no qemu-system-xen there (yet): no qdisk test;
+				# the extra domUs hold a 44 MB Image: 256 MiB.
+				echo "GUEST_TYPE= POWEROFF='busybox poweroff -f' QDISK=0 SMALL_DOMU_MIB=256"
+			else
+				echo "GUEST_TYPE=pv POWEROFF='poweroff -f' QDISK=1 SMALL_DOMU_MIB=128"
+			fi
 		} > "$in/config.sh"
 
-		dom0_args="console=hvc0 earlyprintk=xen panic=-1 loglevel=5"
+		dom0_args="console=hvc0 panic=-1 loglevel=5"
 		dom0_args+=" xenvm_init=$in/dom0-init.sh xenvm_results=$kout"
-		[ -n "$KROOT" ] && dom0_args+=" xenvm_moddir=$KROOT/lib/modules/$k"
+		[ -n "$KROOT" ] && [ "$ARCH" = x86_64 ] && dom0_args+=" xenvm_moddir=$KROOT/lib/modules/$k"
+		# The results share is mounted at its host path in the read-only
+		# root: on arm64 the mount point must exist in SYSROOT.
+		# The project's tree too (MODE=bench/fuzz run its scripts), as
+		# a third share at its host path.
+		if [ -n "$SYSROOT" ]; then
+			mkdir -p "$SYSROOT$kout" "$SYSROOT$REPO"
+			dom0_args+=" xenvm_repo=$REPO"
+		fi
 		smp=$VM_SMP
 		for attempt in 1 2; do
 			say "[$short] booting Xen+dom0 with $smp CPUs (limit $boot_timeout s) ..."
 			tb=$SECONDS
 			: > "$kout/serial.log"
-			timeout -k 10 "$boot_timeout" qemu-system-x86_64 $QEMU_EXTRA \
-				-nodefaults -machine pc -accel tcg -cpu "$QEMU_CPU" \
-				-smp "$smp" -m 1024 -display none -vga none -monitor none -no-reboot \
-				-serial "file:$kout/serial.log" \
-				-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
-				-kernel "$XEN_BIN" \
-				-append "console=com1 com1=115200 dom0_mem=512M,max:512M" \
-				-initrd "$KROOT/boot/vmlinuz-$k $dom0_args,$DOM0_INITRD" \
-				-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap,id=hostroot \
-				-virtfs "local,path=$kout,mount_tag=results,security_model=none,multidevs=remap,id=results" \
-				< /dev/null > "$kout/qemu.log" 2>&1 &
+			start_qemu "$k" "$kout" "$smp" "$boot_timeout" "$dom0_args"
 			qpid=$!
 			QEMU_PID=$qpid
 			relay_progress "$short" "$kout/serial.log" $qpid "$t0" &
@@ -580,6 +762,7 @@ run_kernel() { # K
 			wait $qpid || qrc=$?
 			QEMU_PID=
 			wait $rpid || true
+			[ "$ARCH" = arm64 ] && qrc=$(arm64_exit "$kout" "$qrc")
 			break
 		done
 		case $qrc in
@@ -625,17 +808,23 @@ run_kernel() { # K
 
 # ---------------------------------------------------------------- main
 say "xen-vm: mode $MODE, $MODULES modules, $VM_SMP CPUs, kernels: $KVERS"
-build_helpers
 PROGS=""
 PEER_BIN=""
 DESTROY_TEST=""
 HANDOFF_TEST=""
-if [ "$MODE" = check ] || [ "$MODE" = bench ]; then
-	build_selftests
-fi
-if [ "$MODE" = check ] && [ -z "$PROGS" ] && [ "$ALLOW_NO_SELFTESTS" != 1 ]; then
-	GLOBAL_PROBLEMS+=("no selftest program to run: zero selftests executed is not a pass (ALLOW_NO_SELFTESTS=1 to accept)")
-fi
+BUILT_ARCH=
+# build_for_arch: the helpers and selftests of ARCH, when it changes.
+build_for_arch() {
+	[ "$BUILT_ARCH" = "$ARCH" ] && return 0
+	BUILT_ARCH=$ARCH
+	build_helpers
+	if [ "$MODE" = check ] || [ "$MODE" = bench ]; then
+		build_selftests
+	fi
+	if [ "$MODE" = check ] && [ -z "$PROGS" ] && [ "$ALLOW_NO_SELFTESTS" != 1 ]; then
+		GLOBAL_PROBLEMS+=("$ARCH: no selftest program to run: zero selftests executed is not a pass (ALLOW_NO_SELFTESTS=1 to accept)")
+	fi
+}
 
 for k in $KVERS; do
 	run_kernel "$k"

@@ -5,6 +5,7 @@
 # top Makefile; see tools/bench/README.md.
 #
 #   make bench [KVERS="6.12.117+deb12-amd64"] [BENCH_ROUNDS=3]
+#              (KVERS of arm64 releases: on Xen/arm64, one arch per run)
 #              [BENCH_ARGS="--reps 3 --sample-ms 100"] [BENCH_OUT=out/bench]
 #   make bench-report     redo the table, JSON and plot from the last runs
 #   make bench-profile [BENCH_PROFILE=alloc_cycle_1024]   perf in dom0
@@ -25,7 +26,17 @@ BENCH_TIMEOUT ?= 1800
 BENCH_RUNNER ?= $(TOP)/tools/testing/xen-vm/run.sh
 BENCH_VM_ARGS ?=
 BENCH_DOM0_ARGS ?=
+# KVERS of arm64 releases (…-arm64): Xen/arm64, gntbench cross-built.
+ifneq ($(filter %-arm64,$(KVERS)),)
+ifneq ($(filter-out %-arm64,$(KVERS)),)
+$(error bench: KVERS mixes arm64 and x86 releases; run them one arch at a time)
+endif
+BENCH_BIN := $(BENCH_OUT)/bin/gntbench-arm64
+BENCH_CC := aarch64-linux-gnu-gcc
+else
 BENCH_BIN := $(BENCH_OUT)/bin/gntbench
+BENCH_CC = $(CC)
+endif
 BENCH_SRC := $(TOP)/tools/bench/gntbench.c
 BENCH_HDRS := $(TOP)/include/uapi/xen/gntdev.h $(TOP)/include/uapi/xen/gntalloc.h
 
@@ -42,8 +53,8 @@ bench_vm = bash $(BENCH_RUNNER) MODE=bench MODULES=ours \
 # (dom0 runs on the host's own root file system, so either works there).
 $(BENCH_BIN): $(BENCH_SRC) $(BENCH_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) -O2 -Wall -Wextra -static -I$(TOP)/include/uapi -o $@ $(BENCH_SRC) || \
-		$(CC) -O2 -Wall -Wextra -I$(TOP)/include/uapi -o $@ $(BENCH_SRC)
+	$(BENCH_CC) -O2 -Wall -Wextra -static -I$(TOP)/include/uapi -o $@ $(BENCH_SRC) || \
+		$(BENCH_CC) -O2 -Wall -Wextra -I$(TOP)/include/uapi -o $@ $(BENCH_SRC)
 
 bench-bin: $(BENCH_BIN)
 

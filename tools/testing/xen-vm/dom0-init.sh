@@ -189,7 +189,7 @@ domu_cfg() {
 	name = "$1"
 	kernel = "$DOMU_KERNEL"
 	ramdisk = "$DOMU_INITRD"
-	extra = "console=hvc0 panic=-1 loglevel=5 xenvm_mode=$2 xenvm_modules=$MODULES xenvm_tt=$TEST_TIMEOUT"
+	extra = "console=hvc0 panic=-1 loglevel=5${KERNEL_EXTRA_ARGS:+ $KERNEL_EXTRA_ARGS} xenvm_mode=$2 xenvm_modules=$MODULES xenvm_tt=$TEST_TIMEOUT"
 	memory = $3
 	vcpus = 1
 	on_crash = "destroy"

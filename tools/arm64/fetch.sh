@@ -39,6 +39,16 @@ debs=$cache/debs
 
 die() { echo "fetch.sh: $*" >&2; exit 1; }
 
+# lock NAME: hold .cache/arm64/.NAME.lock until this script ends, so that
+# concurrent runs do not unpack the same tree at once (one waits, then
+# finds it complete).
+lock() {
+	local fd
+	mkdir -p "$cache"
+	exec {fd}>"$cache/.$1.lock"
+	flock "$fd"
+}
+
 # apt_known PKG: apt has a candidate for PKG.
 apt_known() {
 	apt-cache show --no-all-versions "$1" >/dev/null 2>&1
@@ -96,6 +106,7 @@ fetch() {
 	case $rel in *-arm64) ;; *) die "$rel: not an arm64 release (…-arm64)" ;; esac
 	root=$cache/$rel
 	kdir=$root/usr/src/linux-headers-$rel
+	lock "$rel"
 	if [ -f "$root/.complete" ]; then
 		echo "$kdir"
 		return
@@ -160,6 +171,7 @@ pkgs() {
 	ensure_arm64_lists "${1%%:*}:arm64"
 	want=$(candidates "$@") || exit 1
 	want+=$'\n'
+	lock "$name"
 	if [ -f "$root/.complete" ] && [ "$(cat "$root/.complete")" = "$want" ]; then
 		echo "$root"
 		return

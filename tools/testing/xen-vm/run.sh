@@ -221,7 +221,7 @@ kshort() {
 ARM64_KERNEL_ARGS="watchdog_thresh=60"
 ARM64_ROOT_PKGS="bash coreutils grep sed mawk findutils kmod procps util-linux
 	mount e2fsprogs xen-utils-4.17 xen-utils-common xenstore-utils
-	busybox-static libc6 libgcc-s1 zlib1g xen-hypervisor-4.17-arm64"
+	busybox-static libc6 libgcc-s1 zlib1g xz-utils gzip xen-hypervisor-4.17-arm64"
 use_kernel() { # K
 	ARCH=$(karch "$1")
 	if [ "$ARCH" = arm64 ]; then

@@ -129,6 +129,8 @@ static void __exit gntcore_exit(void)
 	gntcore_grant_exit();
 	gntcore_map_exit();
 	destroy_workqueue(gntcore_wq);
+	WARN_ONCE(gntcore_map_work_running(),
+		  "xen-gntcore: unloaded while a work item runs its code\n");
 	debugfs_remove_recursive(gntcore_debugfs_root);
 }
 

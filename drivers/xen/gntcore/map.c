@@ -515,15 +515,29 @@ EXPORT_SYMBOL_NS_GPL(gntcore_fmap_get, XEN_GNTCORE_NS);
  * reference then sleeps N ms before returning, with the owner module
  * already released: an unload of the modules has all that time to race
  * with the rest of the work item. 0, the default, delays nothing.
+ * gntcore_work_put_delaying (debugfs work_put_delaying) counts the
+ * sleepers: the test sees that its window was open, and the unload tells
+ * (gntcore_map_work_running()) that it did not wait for one, where
+ * running freed code might go unnoticed.
  */
 static unsigned int gntcore_work_put_delay_ms;
+static atomic_t gntcore_work_put_delaying = ATOMIC_INIT(0);
 
 static void gntcore_work_put_delay(void)
 {
 	unsigned int ms = READ_ONCE(gntcore_work_put_delay_ms);
 
-	if (ms && current_work())
+	if (ms && current_work()) {
+		atomic_inc(&gntcore_work_put_delaying);
 		msleep(ms);
+		atomic_dec(&gntcore_work_put_delaying);
+	}
+}
+
+/* Whether a work item is still inside the test hook above. */
+bool gntcore_map_work_running(void)
+{
+	return atomic_read(&gntcore_work_put_delaying);
 }
 
 /**
@@ -856,6 +870,8 @@ void gntcore_map_debugfs(struct dentry *dir)
 				   &gntcore_fail_unmap_fops);
 	debugfs_create_u32("work_put_delay_ms", 0600, dir,
 			   &gntcore_work_put_delay_ms);
+	debugfs_create_atomic_t("work_put_delaying", 0400, dir,
+				&gntcore_work_put_delaying);
 }
 
 /* A request for an unmap run, without waiting; NULL if there is none. */

@@ -126,6 +126,7 @@ static int __init gntcore_init(void)
  */
 static void __exit gntcore_exit(void)
 {
+	gntcore_map_unloading();
 	gntcore_grant_exit();
 	gntcore_map_exit();
 	destroy_workqueue(gntcore_wq);

@@ -31,6 +31,7 @@ void gntcore_map_init(void);
 void gntcore_grant_exit(void);
 void gntcore_map_exit(void);
 void gntcore_map_debugfs(struct dentry *dir);
+void gntcore_map_unloading(void);
 bool gntcore_map_work_running(void);
 
 #endif /* _XEN_GNTCORE_INTERNAL_H */

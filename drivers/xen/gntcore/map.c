@@ -512,26 +512,36 @@ EXPORT_SYMBOL_NS_GPL(gntcore_fmap_get, XEN_GNTCORE_NS);
 /*
  * Test hook, for unload_handoff_test: root writes N to debugfs
  * xen-gnt/core/work_put_delay_ms, and a work item that drops a map's last
- * reference then sleeps N ms before returning, with the owner module
- * already released: an unload of the modules has all that time to race
- * with the rest of the work item. 0, the default, delays nothing.
- * gntcore_work_put_delaying (debugfs work_put_delaying) counts the
- * sleepers: the test sees that its window was open, and the unload tells
- * (gntcore_map_work_running()) that it did not wait for one, where
- * running freed code might go unnoticed.
+ * reference then waits, up to N ms, until the core's unload has begun
+ * before returning, with the owner module already released: the unload
+ * of the modules races with the rest of the work item however slowly it
+ * comes. 0, the default, delays nothing. gntcore_work_put_delaying
+ * (debugfs work_put_delaying) counts the waiters: the test sees that its
+ * window was open, and the unload tells (gntcore_map_work_running())
+ * that it did not wait for one, where running freed code might go
+ * unnoticed.
  */
 static unsigned int gntcore_work_put_delay_ms;
 static atomic_t gntcore_work_put_delaying = ATOMIC_INIT(0);
+static bool gntcore_unloading;
 
 static void gntcore_work_put_delay(void)
 {
 	unsigned int ms = READ_ONCE(gntcore_work_put_delay_ms);
+	unsigned long end = jiffies + msecs_to_jiffies(ms);
 
-	if (ms && current_work()) {
-		atomic_inc(&gntcore_work_put_delaying);
-		msleep(ms);
-		atomic_dec(&gntcore_work_put_delaying);
-	}
+	if (!ms || !current_work())
+		return;
+	atomic_inc(&gntcore_work_put_delaying);
+	while (!READ_ONCE(gntcore_unloading) && time_before(jiffies, end))
+		msleep(10);
+	atomic_dec(&gntcore_work_put_delaying);
+}
+
+/* The core's unload begins: the test hook above stops waiting. */
+void gntcore_map_unloading(void)
+{
+	WRITE_ONCE(gntcore_unloading, true);
 }
 
 /* Whether a work item is still inside the test hook above. */

@@ -251,8 +251,8 @@ TEST_F_TIMEOUT(handoff, revoke_pending_at_unload, TEST_LIMIT_S)
  * then be unloaded while that work item is still returning through the
  * core's code. The core must wait for its work items at unload. The
  * domU's agent widens the window (the core's work_put_delay_ms: the work
- * item sleeps after the last put) and unloads at once, several rounds,
- * waiting past the delay before loading again. A core that does not wait
+ * item waits after the last put until the core's unload begins) and
+ * unloads at once, several rounds, pausing before loading again. A core that does not wait
  * warns at exit (its counter of sleeping work items is not 0) or crashes
  * the domU, which stops answering. With our modules at least one round
  * must have had a work item in the core's code when its unload began,
@@ -260,7 +260,8 @@ TEST_F_TIMEOUT(handoff, revoke_pending_at_unload, TEST_LIMIT_S)
  */
 TEST_F_TIMEOUT(handoff, unload_after_deferred_unmap, 2 * TEST_LIMIT_S)
 {
-	enum { ROUNDS = 4, DELAY_MS = 300 };
+	/* The hook's longest wait; it ends when the core's unload begins. */
+	enum { ROUNDS = 4, DELAY_MS = 20000 };
 
 	self->unloaded = true;
 	self->p.timeout_ms = 2 * TEST_LIMIT_S * 1000 - 60000;

@@ -483,7 +483,8 @@ out:
  * Replies "rounds=N windows=K": in K rounds a work item was still in the
  * core's code when the core's unload began (0 without xen-gntcore).
  * With the core's work_put_delay_ms set to MS, the work item that drops
- * the last reference sleeps after letting the modules go; an unload that
+ * the last reference waits (up to MS) for the core's unload after letting
+ * the modules go; an unload that
  * does not wait for it makes xen-gntcore warn at exit (and the work item
  * return into freed code).
  */
@@ -494,7 +495,7 @@ static int do_unload_race(char **w, int n)
 	size_t i;
 	int r, rc;
 
-	if (n != 2 || num(w[0], 1, 100, &rounds) || num(w[1], 0, 10000, &ms))
+	if (n != 2 || num(w[0], 1, 100, &rounds) || num(w[1], 0, 60000, &ms))
 		return err("usage: unload_race N MS");
 	release_all();
 	if (evtchn_fd >= 0)
@@ -520,11 +521,12 @@ static int do_unload_race(char **w, int n)
 					   grant_modules[i], strerror(-rc));
 		}
 		/*
-		 * Past the delay before reloading: a work item the unload
-		 * did not wait for returns into freed memory then, not
-		 * into a fresh copy of the same code.
+		 * The hook ends its wait when the core's unload begins: a
+		 * work item the unload did not wait for returns into freed
+		 * memory within this pause, not into a fresh copy of the
+		 * same code.
 		 */
-		xg_msleep(2 * ms);
+		xg_msleep(500);
 		rc = do_reload();
 		if (rc)
 			return rc;

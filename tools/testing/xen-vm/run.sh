@@ -756,9 +756,10 @@ run_kernel() { # K
 			# "Oops: int3" in enqueue_timer at 3 s, a text-patching
 			# race under TCG) is booted once more, with one CPU, and
 			# the first boot is kept and named in the summary.
+			local up_mark='@@xen-vm: dom0 kernel up'
 			up=
 			while kill -0 $qpid 2>/dev/null; do
-				grep -q '@@xen-vm: dom0 kernel up' "$kout/serial.log" && { up=1; break; }
+				grep -q "$up_mark" "$kout/serial.log" && { up=1; break; }
 				[ $((SECONDS - tb)) -ge "$DOM0_UP_LIMIT" ] && break
 				sleep 2
 			done
@@ -772,7 +773,7 @@ run_kernel() { # K
 				qrc=0
 				wait $qpid 2>/dev/null || qrc=$?
 				wait $rpid 2>/dev/null
-				if [ -z "$why" ] && ! grep -q '@@xen-vm: dom0 kernel up' "$kout/serial.log"; then
+				if [ -z "$why" ] && ! grep -q "$up_mark" "$kout/serial.log"; then
 					why="dom0's kernel stopped before stage 1 with $smp CPUs ($(grep -m1 -aE 'Oops|BUG:|Kernel panic|crashed' "$kout/serial.log" | tr -d '\r' | cut -c1-120))"
 				fi
 				if [ -n "$why" ]; then

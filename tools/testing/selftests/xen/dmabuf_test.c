@@ -28,7 +28,6 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <time.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -478,18 +477,10 @@ static void *racer_main(void *arg)
 #define RACE_EXPORTS 2000
 #define RACE_BUDGET_S 15
 
-static double mono_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 TEST_F(dmabuf, exp_racing_close_of_new_fd)
 {
 	struct racer r = { 0 };
-	double end = mono_s() + RACE_BUDGET_S;
+	long long end = xg_now_ms() + RACE_BUDGET_S * 1000LL;
 	pthread_t t;
 	int i, fd, ret, ok = 0;
 
@@ -498,7 +489,7 @@ TEST_F(dmabuf, exp_racing_close_of_new_fd)
 	ASSERT_LE(0, r.target);
 	close(r.target);
 	ASSERT_EQ(0, pthread_create(&t, NULL, racer_main, &r));
-	for (i = 0; i < RACE_EXPORTS && (i < 100 || mono_s() < end); i++) {
+	for (i = 0; i < RACE_EXPORTS && (i < 100 || xg_now_ms() < end); i++) {
 		fd = -1;
 		ret = xg_dmabuf_exp(self->sg.dev, self->sg.domid, 0, NP,
 				    self->sg.grefs, &fd);

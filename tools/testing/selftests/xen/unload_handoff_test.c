@@ -252,9 +252,9 @@ TEST_F_TIMEOUT(handoff, revoke_pending_at_unload, TEST_LIMIT_S)
  * core's code. The core must wait for its work items at unload. The
  * domU's agent widens the window (the core's work_put_delay_ms: the work
  * item waits after the last put until the core's unload begins) and
- * unloads at once, several rounds, pausing before loading again. A core that does not wait
- * warns at exit (its counter of sleeping work items is not 0) or crashes
- * the domU, which stops answering. With our modules at least one round
+ * unloads at once, several rounds, pausing before loading again. A core
+ * that does not wait warns at exit (its count of waiting work items is
+ * not 0) or crashes the domU, which stops answering. With our modules at least one round
  * must have had a work item in the core's code when its unload began,
  * else this test proved nothing.
  */

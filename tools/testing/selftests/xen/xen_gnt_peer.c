@@ -484,9 +484,8 @@ out:
  * core's code when the core's unload began (0 without xen-gntcore).
  * With the core's work_put_delay_ms set to MS, the work item that drops
  * the last reference waits (up to MS) for the core's unload after letting
- * the modules go; an unload that
- * does not wait for it makes xen-gntcore warn at exit (and the work item
- * return into freed code).
+ * the modules go; an unload that does not wait for it makes xen-gntcore
+ * warn at exit (and the work item return into freed code).
  */
 static int do_unload_race(char **w, int n)
 {
@@ -687,14 +686,6 @@ static int run(char **w, int n)
 	return err("unknown verb '%s'", verb);
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
 /* Answers the request in req if it is a new one: true if it was. */
 static bool serve(char *last_id, size_t last_len)
 {
@@ -715,10 +706,10 @@ static bool serve(char *last_id, size_t last_len)
 		return false;
 	}
 	snprintf(last_id, last_len, "%s", w[0]);
-	t0 = now_ms();
+	t0 = xg_now_ms();
 	rc = run(w + 1, n - 1);
 	plog("%s %s -> %s%s (%lld ms)", w[0], w[1], out,
-	     rc ? " (failed)" : "", now_ms() - t0);
+	     rc ? " (failed)" : "", xg_now_ms() - t0);
 	if (asprintf(&resp, "%s %s", w[0], out) < 0) {
 		free(req);
 		return true;

@@ -41,14 +41,6 @@ static char *peer_path(struct peer *p, const char *key)
 	return buf;
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
 static int peer_session_open(struct peer *p, unsigned int domid, int *dev,
 			     int *alloc, const char **what)
 {
@@ -101,7 +93,7 @@ void peer_session_close(struct peer *p, int *dev, int *alloc)
 
 bool peer_ready(struct peer *p, int timeout_ms)
 {
-	long long end = now_ms() + timeout_ms;
+	long long end = xg_now_ms() + timeout_ms;
 	unsigned int len;
 	char *v;
 
@@ -110,7 +102,7 @@ bool peer_ready(struct peer *p, int timeout_ms)
 		free(v);
 		if (v)
 			return true;
-		if (now_ms() >= end)
+		if (xg_now_ms() >= end)
 			return false;
 		xg_msleep(50);
 	}
@@ -136,9 +128,9 @@ int peer_cmd(struct peer *p, const char *fmt, ...)
 		      strlen(req)))
 		return -errno;
 	idlen = strlen(id);
-	end = now_ms() + (p->timeout_ms > 0 ? p->timeout_ms :
+	end = xg_now_ms() + (p->timeout_ms > 0 ? p->timeout_ms :
 			  XG_PEER_REQ_TIMEOUT_MS);
-	while (now_ms() < end) {
+	while (xg_now_ms() < end) {
 		v = xs_read(p->xs, XBT_NULL, peer_path(p, XG_PEER_RESP), &len);
 		if (v && len > idlen && !strncmp(v, id, idlen) &&
 		    v[idlen] == ' ') {

@@ -525,7 +525,7 @@ void xg_evtchn_pair_close(struct xg_evtchn_pair *p)
 	p->fd = -1;
 }
 
-static long long xg_now_ms(void)
+long long xg_now_ms(void)
 {
 	struct timespec ts;
 

@@ -248,6 +248,8 @@ void xg_fill(void *buf, size_t len, uint32_t seed);
 long xg_check(const void *buf, size_t len, uint32_t seed);
 
 /* Sleeps @ms milliseconds. */
+/* CLOCK_MONOTONIC in milliseconds. */
+long long xg_now_ms(void);
 void xg_msleep(int ms);
 
 /* Polls until *@p == @want, for up to @timeout_ms: true when seen. */
